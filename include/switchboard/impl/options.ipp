@@ -1,0 +1,60 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_IMPL_OPTIONS_IPP
+#define SWITCHBOARD_IMPL_OPTIONS_IPP
+
+#include <switchboard/options.hpp>
+
+#include <stdexcept>
+
+namespace switchboard {
+namespace detail {
+
+inline void require(bool ok, const char* what) {
+    if (!ok) throw std::invalid_argument(std::string("switchboard: invalid option: ") + what);
+}
+
+inline void validate_common(const heartbeat_options& hb, const replay_options& rp) {
+    require(hb.interval.count() > 0, "heartbeat.interval must be positive");
+    require(hb.timeout > hb.interval, "heartbeat.timeout must exceed heartbeat.interval");
+    require(rp.max_events > 0, "replay.max_events must be positive");
+    require(rp.max_bytes > 0, "replay.max_bytes must be positive");
+    require(rp.ack_every > 0, "replay.ack_every must be positive");
+    require(rp.ack_interval.count() > 0, "replay.ack_interval must be positive");
+}
+
+} // namespace detail
+
+SWITCHBOARD_DECL void validate(const client_options& o) {
+    using detail::require;
+    detail::validate_common(o.heartbeat, o.replay);
+    require(o.reconnect.initial_delay.count() >= 0, "reconnect.initial_delay must not be negative");
+    require(o.reconnect.max_delay >= o.reconnect.initial_delay,
+            "reconnect.max_delay must be at least reconnect.initial_delay");
+    require(o.reconnect.multiplier >= 1.0, "reconnect.multiplier must be at least 1");
+    require(o.max_message_size > 0, "max_message_size must be positive");
+    require(o.max_queued_bytes >= o.max_message_size, "max_queued_bytes must hold one message");
+    require(o.connect_timeout.count() > 0, "connect_timeout must be positive");
+    require(o.max_line_size > 0, "max_line_size must be positive");
+    require(o.poll_interval.count() > 0, "poll_interval must be positive");
+}
+
+SWITCHBOARD_DECL void validate(const server_options& o) {
+    using detail::require;
+    detail::validate_common(o.heartbeat, o.replay);
+    require(!o.path.empty() && o.path.front() == '/', "path must start with '/'");
+    require(o.max_message_size > 0, "max_message_size must be positive");
+    require(o.max_queued_bytes >= o.max_message_size, "max_queued_bytes must hold one message");
+    require(o.max_header_size > 0, "max_header_size must be positive");
+    require(o.max_body_size > 0, "max_body_size must be positive");
+    require(o.max_connections > 0, "max_connections must be positive");
+    require(o.max_sessions > 0, "max_sessions must be positive");
+    require(o.handshake_timeout.count() > 0, "handshake_timeout must be positive");
+    require(o.session_timeout.count() > 0, "session_timeout must be positive");
+    require(o.long_poll_timeout.count() > 0, "long_poll_timeout must be positive");
+}
+
+} // namespace switchboard
+
+#endif

@@ -1,0 +1,148 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_OPTIONS_HPP
+#define SWITCHBOARD_OPTIONS_HPP
+
+#include <switchboard/config.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace switchboard {
+
+/** How a client reconnects after a connection drops.
+
+    The delay before attempt n (from 0) is drawn uniformly from
+    [0, min(max_delay, initial_delay * multiplier^n)] ("full jitter"), so that many
+    clients dropped at once do not return at once. The attempt count starts again from
+    zero once a connection has stayed up for `stable_after`.
+*/
+struct reconnect_options {
+    /// Reconnect automatically; when false a dropped connection closes the session.
+    bool enabled = true;
+    /// The upper bound of the first delay.
+    std::chrono::milliseconds initial_delay{500};
+    /// No delay is ever longer than this.
+    std::chrono::milliseconds max_delay{30'000};
+    /// The growth of the upper bound per failed attempt; at least 1.
+    double multiplier = 2.0;
+    /// A connection that lasts this long resets the attempt count.
+    std::chrono::milliseconds stable_after{10'000};
+    /// Give up (error::reconnect_exhausted) after this many failed attempts; 0 = never.
+    std::size_t max_attempts = 0;
+};
+
+/** Liveness: how often to send a heartbeat and when to declare the peer dead.
+
+    A heartbeat is sent when nothing else was sent for `interval`; the peer is dead
+    (error::heartbeat_timeout) when nothing at all arrived from it for `timeout`.
+*/
+struct heartbeat_options {
+    /// Idle time after which a heartbeat is sent.
+    std::chrono::milliseconds interval{25'000};
+    /// Silence after which the peer is declared dead; must exceed `interval`.
+    std::chrono::milliseconds timeout{60'000};
+};
+
+/** The replay window and acknowledgement cadence of one direction of a session.
+
+    The sender keeps every event it sent until the peer acknowledges it, up to
+    `max_events` events and `max_bytes` bytes; past either bound the oldest events are
+    dropped, and a peer that resumes from before them is told of the gap
+    (error::replay_gap). The receiver acknowledges every `ack_every` events and at
+    least every `ack_interval` while events arrive.
+*/
+struct replay_options {
+    /// The most unacknowledged events kept for replay.
+    std::size_t max_events = 4096;
+    /// The most unacknowledged bytes kept for replay.
+    std::size_t max_bytes = 8u << 20;
+    /// Acknowledge after this many received events.
+    std::size_t ack_every = 64;
+    /// Acknowledge received events at least this often.
+    std::chrono::milliseconds ack_interval{1'000};
+};
+
+/** Options of `basic_client` and `any_client`; an aggregate with production defaults.
+
+    @code
+    switchboard::client_options opts{.max_message_size = 1 << 20};
+    opts.reconnect.max_attempts = 10;
+    @endcode
+*/
+struct client_options {
+    /// Speak the switchboard session protocol; false is plain mode (any SSE or
+    /// WebSocket server, no resume).
+    bool session = true;
+    /// Reconnect policy.
+    reconnect_options reconnect{};
+    /// Heartbeats (the server's values win once the session is open).
+    heartbeat_options heartbeat{};
+    /// Replay window of the events this client sends.
+    replay_options replay{};
+    /// The largest event accepted or sent, in bytes of `data`.
+    std::size_t max_message_size = 16u << 20;
+    /// The most bytes of sends queued while not connected (error::queue_full beyond).
+    std::size_t max_queued_bytes = 16u << 20;
+    /// TCP connect plus transport handshake must complete within this.
+    std::chrono::milliseconds connect_timeout{10'000};
+    /// The most HTTP redirects followed.
+    std::size_t max_redirects = 5;
+    /// The longest line or header accepted from the server, in bytes.
+    std::size_t max_line_size = 64u << 10;
+    /// The interval between requests of the polling transport.
+    std::chrono::milliseconds poll_interval{1'000};
+};
+
+/** Options of `server`; an aggregate with production defaults.
+
+    @code
+    switchboard::server server{ioc, {.port = 8080, .path = "/live"}};
+    @endcode
+*/
+struct server_options {
+    /// The address to listen on.
+    std::string address = "0.0.0.0";
+    /// The port to listen on; 0 picks a free port (see `server::port()`).
+    unsigned short port = 8080;
+    /// The one path that serves every transport.
+    std::string path = "/live";
+    /// Heartbeats sent to clients, and the timeout after which a client is dead.
+    heartbeat_options heartbeat{};
+    /// Replay window of the events the server sends to each session.
+    replay_options replay{};
+    /// The largest event accepted from a client, in bytes (WebSocket close 1009 beyond).
+    std::size_t max_message_size = 16u << 20;
+    /// The most bytes queued for one session; a consumer slower than this is closed.
+    std::size_t max_queued_bytes = 32u << 20;
+    /// The largest HTTP request header accepted, in bytes.
+    std::size_t max_header_size = 8u << 10;
+    /// The largest HTTP request body (upstream POST) accepted, in bytes.
+    std::size_t max_body_size = 16u << 20;
+    /// The most simultaneous connections; more are refused.
+    std::size_t max_connections = 100'000;
+    /// The most live sessions (connected or waiting to resume); more are refused.
+    std::size_t max_sessions = 100'000;
+    /// A new connection must complete its handshake within this.
+    std::chrono::milliseconds handshake_timeout{10'000};
+    /// How long a session whose connection dropped waits for its client to resume.
+    std::chrono::milliseconds session_timeout{60'000};
+    /// How long a long-polling GET is held when no event is pending.
+    std::chrono::milliseconds long_poll_timeout{25'000};
+};
+
+/// Throws `std::invalid_argument` naming the first option that makes no sense.
+SWITCHBOARD_DECL void validate(const client_options& options);
+
+/// Throws `std::invalid_argument` naming the first option that makes no sense.
+SWITCHBOARD_DECL void validate(const server_options& options);
+
+} // namespace switchboard
+
+#ifdef SWITCHBOARD_HEADER_ONLY
+#include <switchboard/impl/options.ipp>
+#endif
+
+#endif
