@@ -58,6 +58,10 @@ enum class error {
     too_many_redirects,
     /// A line or field on the wire is longer than the configured limit.
     line_too_long,
+    /// An event cannot be sent as given (e.g. its type contains a line break).
+    invalid_event,
+    /// The connection was lost (closed by the peer or the network).
+    connection_lost,
 };
 
 /// The error category of `switchboard::error`; its name is "switchboard".

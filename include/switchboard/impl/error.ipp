@@ -39,6 +39,8 @@ public:
         case error::bad_content_type: return "unexpected Content-Type";
         case error::too_many_redirects: return "too many redirects";
         case error::line_too_long: return "a line on the wire is longer than the limit";
+        case error::invalid_event: return "the event cannot be sent (its type must not contain a line break)";
+        case error::connection_lost: return "the connection was lost";
         }
         return "unknown switchboard error";
     }

@@ -1,0 +1,180 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_DETAIL_PROTOCOL_HPP
+#define SWITCHBOARD_DETAIL_PROTOCOL_HPP
+
+// The session frames of docs/protocol.md section 5, independent of any carrier:
+//   E<seq> <t|b> <type>\n<data>   event
+//   A<seq>                         acknowledgement
+//   G<first> <last>                gap notice
+//   W<json>                        welcome (server to client)
+//   H                              heartbeat
+//   C<code> <reason>               close
+
+#include <switchboard/event.hpp>
+#include <switchboard/session/sequence.hpp>
+#include <switchboard/version.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace switchboard::detail::proto {
+
+enum class kind : char { event = 'E', ack = 'A', gap = 'G', welcome = 'W', heartbeat = 'H', close = 'C' };
+
+// A frame read from the wire; views point into the message it was parsed from.
+struct frame {
+    kind k = kind::heartbeat;
+    sequence_number a = 0; // event: seq; ack: seq; gap: first; close: code
+    sequence_number b = 0; // gap: last
+    bool binary = false;   // event: the data is bytes (raw on binary carriers, else base64)
+    std::string_view type; // event: type
+    std::string_view body; // event: data; welcome: json; close: reason
+};
+
+// What the server announces when a connection opens or resumes a session.
+struct welcome {
+    std::string token;
+    sequence_number last = 0; // the last client event the server delivered
+    bool resumed = false;
+    std::chrono::milliseconds heartbeat{0};
+    std::chrono::milliseconds timeout{0};
+    std::size_t max_message = 0;
+};
+
+// Whether `type` can be carried in an event header (no CR or LF).
+inline bool valid_type(std::string_view type) noexcept {
+    return type.find_first_of("\r\n") == std::string_view::npos;
+}
+
+inline void append_number(std::string& out, std::uint64_t v) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+}
+
+// "E<seq> <t|b> <type>\n": the per-receiver part of an event frame; the data follows.
+inline std::string event_header(sequence_number seq, std::string_view type, bool binary) {
+    std::string out;
+    out.reserve(type.size() + 26);
+    out.push_back('E');
+    append_number(out, seq);
+    out += binary ? " b " : " t ";
+    out += type;
+    out.push_back('\n');
+    return out;
+}
+
+inline std::string encode_ack(sequence_number seq) {
+    std::string out("A");
+    append_number(out, seq);
+    return out;
+}
+
+inline std::string encode_gap(gap g) {
+    std::string out("G");
+    append_number(out, g.first);
+    out.push_back(' ');
+    append_number(out, g.last);
+    return out;
+}
+
+inline std::string encode_close(std::uint16_t code, std::string_view reason) {
+    std::string out("C");
+    append_number(out, code);
+    out.push_back(' ');
+    out += reason;
+    return out;
+}
+
+inline std::string encode_welcome(const welcome& w) {
+    const nlohmann::json j{{"v", protocol_version},
+                           {"token", w.token},
+                           {"last", w.last},
+                           {"resumed", w.resumed},
+                           {"heartbeat", w.heartbeat.count()},
+                           {"timeout", w.timeout.count()},
+                           {"max_message", w.max_message}};
+    return "W" + j.dump();
+}
+
+inline std::optional<welcome> parse_welcome(std::string_view body) {
+    auto j = nlohmann::json::parse(body, nullptr, false);
+    if (!j.is_object() || j.value("v", 0) != protocol_version) return std::nullopt;
+    try {
+        welcome w;
+        w.token = j.at("token").get<std::string>();
+        w.last = j.at("last").get<sequence_number>();
+        w.resumed = j.at("resumed").get<bool>();
+        w.heartbeat = std::chrono::milliseconds(j.at("heartbeat").get<std::int64_t>());
+        w.timeout = std::chrono::milliseconds(j.at("timeout").get<std::int64_t>());
+        w.max_message = j.at("max_message").get<std::size_t>();
+        return w;
+    } catch (const nlohmann::json::exception&) {
+        return std::nullopt;
+    }
+}
+
+// Reads a decimal number without sign or leading zeros at the start of `s`.
+inline bool read_number(std::string_view& s, std::uint64_t& v) {
+    if (s.empty() || (s[0] == '0' && s.size() > 1 && s[1] >= '0' && s[1] <= '9')) return false;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (r.ec != std::errc{}) return false;
+    s.remove_prefix(static_cast<std::size_t>(r.ptr - s.data()));
+    return true;
+}
+
+inline bool eat(std::string_view& s, char c) {
+    if (s.empty() || s[0] != c) return false;
+    s.remove_prefix(1);
+    return true;
+}
+
+// Parses one session frame; nothing when it is malformed.
+inline std::optional<frame> parse(std::string_view s) {
+    if (s.empty()) return std::nullopt;
+    frame f;
+    f.k = static_cast<kind>(s[0]);
+    s.remove_prefix(1);
+    switch (f.k) {
+    case kind::event: {
+        if (!read_number(s, f.a) || f.a == 0 || !eat(s, ' ') || s.size() < 2) return std::nullopt;
+        if (s[0] != 't' && s[0] != 'b') return std::nullopt;
+        f.binary = s[0] == 'b';
+        s.remove_prefix(1);
+        if (!eat(s, ' ')) return std::nullopt;
+        const auto nl = s.find('\n');
+        if (nl == std::string_view::npos) return std::nullopt;
+        f.type = s.substr(0, nl);
+        if (f.type.find('\r') != std::string_view::npos) return std::nullopt;
+        f.body = s.substr(nl + 1);
+        return f;
+    }
+    case kind::ack:
+        if (!read_number(s, f.a) || !s.empty()) return std::nullopt;
+        return f;
+    case kind::gap:
+        if (!read_number(s, f.a) || !eat(s, ' ') || !read_number(s, f.b) || !s.empty() || f.a == 0 || f.b < f.a)
+            return std::nullopt;
+        return f;
+    case kind::welcome: f.body = s; return f;
+    case kind::heartbeat:
+        if (!s.empty()) return std::nullopt;
+        return f;
+    case kind::close:
+        if (!read_number(s, f.a) || !eat(s, ' ')) return std::nullopt;
+        f.body = s;
+        return f;
+    }
+    return std::nullopt;
+}
+
+} // namespace switchboard::detail::proto
+
+#endif

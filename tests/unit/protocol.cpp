@@ -1,0 +1,60 @@
+// Distributed under the Boost Software License, Version 1.0.
+#include <switchboard/detail/protocol.hpp>
+
+#include <catch2/catch.hpp>
+
+namespace proto = switchboard::detail::proto;
+using namespace std::chrono_literals;
+
+TEST_CASE("an event frame is a small header and the data verbatim") {
+    const auto header = proto::event_header(42, "chat message", false);
+    CHECK(header == "E42 t chat message\n");
+    const std::string wire = header + "line 1\nline 2";
+    auto f = proto::parse(wire);
+    REQUIRE(f);
+    CHECK(f->k == proto::kind::event);
+    CHECK(f->a == 42);
+    CHECK_FALSE(f->binary);
+    CHECK(f->type == "chat message");
+    CHECK(f->body == "line 1\nline 2");
+    CHECK(proto::parse(proto::event_header(1, "", true) + "\x00\x01")->binary);
+}
+
+TEST_CASE("ack, gap, heartbeat and close frames round-trip") {
+    CHECK(proto::parse(proto::encode_ack(7))->a == 7);
+    auto g = proto::parse(proto::encode_gap({3, 9}));
+    REQUIRE(g);
+    CHECK(g->k == proto::kind::gap);
+    CHECK((g->a == 3 && g->b == 9));
+    CHECK(proto::parse("H")->k == proto::kind::heartbeat);
+    auto c = proto::parse(proto::encode_close(4000, "bye now"));
+    REQUIRE(c);
+    CHECK(c->a == 4000);
+    CHECK(c->body == "bye now");
+}
+
+TEST_CASE("a welcome frame carries the session token and limits") {
+    proto::welcome w{.token = "abc", .last = 12, .resumed = true, .heartbeat = 25s, .timeout = 60s, .max_message = 99};
+    const auto wire = proto::encode_welcome(w);
+    auto f = proto::parse(wire);
+    REQUIRE(f);
+    REQUIRE(f->k == proto::kind::welcome);
+    auto back = proto::parse_welcome(f->body);
+    REQUIRE(back);
+    CHECK(back->token == "abc");
+    CHECK(back->last == 12);
+    CHECK(back->resumed);
+    CHECK(back->heartbeat == 25s);
+    CHECK(back->max_message == 99);
+    CHECK_FALSE(proto::parse_welcome("{\"v\":99}"));
+    CHECK_FALSE(proto::parse_welcome("not json"));
+}
+
+TEST_CASE("malformed frames are refused") {
+    for (const char* bad : {"", "X", "E", "E0 t x\n", "E1 q x\n", "E1 t x", "E01 t x\n", "E1 tx\n", "A", "A1x",
+                            "A-1", "G5 3", "G1", "G0 0", "H1", "C", "Cx y", "E99999999999999999999999 t x\n",
+                            "E1 t a\rb\n"})
+        CHECK_FALSE(proto::parse(bad));
+    CHECK_FALSE(proto::valid_type("a\nb"));
+    CHECK(proto::valid_type("a b"));
+}
