@@ -18,6 +18,7 @@
 #include <switchboard/impl/base64.ipp>
 #include <switchboard/impl/error.ipp>
 #include <switchboard/impl/options.ipp>
+#include <switchboard/impl/server.ipp>
 #include <switchboard/impl/sha1.ipp>
 
 #endif

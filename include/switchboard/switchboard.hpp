@@ -12,11 +12,13 @@
 #include <switchboard/event.hpp>
 #include <switchboard/json.hpp>
 #include <switchboard/options.hpp>
+#include <switchboard/server.hpp>
 #include <switchboard/session/backoff.hpp>
 #include <switchboard/session/heartbeat.hpp>
 #include <switchboard/session/inbound_sequencer.hpp>
 #include <switchboard/session/replay_window.hpp>
 #include <switchboard/session/sequence.hpp>
+#include <switchboard/session.hpp>
 #include <switchboard/state.hpp>
 #include <switchboard/transport.hpp>
 #include <switchboard/version.hpp>

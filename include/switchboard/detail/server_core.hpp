@@ -1,0 +1,188 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_DETAIL_SERVER_CORE_HPP
+#define SWITCHBOARD_DETAIL_SERVER_CORE_HPP
+
+// The server's transport-independent state: sessions (which outlive connections),
+// topics, and the interface every carrier's server half implements.
+
+#include <switchboard/detail/protocol.hpp>
+#include <switchboard/error.hpp>
+#include <switchboard/event.hpp>
+#include <switchboard/options.hpp>
+#include <switchboard/server.hpp>
+#include <switchboard/session/inbound_sequencer.hpp>
+#include <switchboard/session/replay_window.hpp>
+#include <switchboard/transport.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace switchboard::detail {
+
+namespace asio = boost::asio;
+using strand_type = asio::strand<asio::io_context::executor_type>;
+using shared_event = std::shared_ptr<const event>;
+
+// The server half of a carrier: one connection of one session. Every member is
+// called on the session's strand.
+class connection_base {
+public:
+    virtual ~connection_base() = default;
+    // Sends an event: seq is its sequence number in session mode, 0 in plain mode.
+    virtual void send_event(sequence_number seq, const shared_event& ev) = 0;
+    // Sends a session control frame (welcome, ack, gap, close; docs/protocol.md).
+    virtual void send_control(std::string frame) = 0;
+    // Closes the connection gracefully with a WebSocket-style close code.
+    virtual void close(std::uint16_t code, std::string_view reason) = 0;
+    virtual transport_kind kind() const noexcept = 0;
+};
+
+class server_core;
+
+// Counts a connection against server_options::max_connections while it lives.
+class connection_slot {
+public:
+    explicit connection_slot(std::shared_ptr<server_core> core) noexcept;
+    connection_slot(connection_slot&& o) noexcept : core_(std::move(o.core_)) {}
+    connection_slot& operator=(connection_slot&&) = delete;
+    ~connection_slot();
+    server_core& core() const noexcept { return *core_; }
+    const std::shared_ptr<server_core>& core_ptr() const noexcept { return core_; }
+
+private:
+    std::shared_ptr<server_core> core_;
+};
+
+// One client session; outlives its connections in session mode.
+class server_session : public std::enable_shared_from_this<server_session> {
+public:
+    server_session(std::shared_ptr<server_core> core, std::string token, bool resumable, std::uint64_t id);
+
+    const strand_type& strand() const noexcept { return strand_; }
+    const std::string& token() const noexcept { return token_; }
+    std::uint64_t id() const noexcept { return id_; }
+    bool resumable() const noexcept { return resumable_; }
+    transport_kind kind() const noexcept { return kind_.load(std::memory_order_relaxed); }
+    const server_options& options() const noexcept;
+    server_core& core() const noexcept { return *core_; }
+
+    // On the strand: connection events.
+    void attach(std::shared_ptr<connection_base> c, sequence_number client_last, bool resumed);
+    void detach(connection_base* c, error_code ec);
+    void on_frame(const proto::frame& f, std::string data);
+    void on_plain_event(event ev);
+
+    // On the strand: application requests.
+    void send_now(const shared_event& ev);
+    void close_now(error_code ec, std::string_view reason);
+
+    // From any thread.
+    void post_send(shared_event ev);
+    void post_close(std::string reason);
+
+    // The topics this session joined; guarded by the core's mutex.
+    std::set<std::string, std::less<>> topics;
+
+private:
+    void deliver(event ev);
+    void maybe_ack();
+    void arm_ack_timer();
+    void finish(error_code ec);
+    session handle() { return session(shared_from_this()); }
+
+    std::shared_ptr<server_core> core_;
+    strand_type strand_;
+    std::string token_;
+    std::uint64_t id_;
+    bool resumable_;
+    std::atomic<transport_kind> kind_{transport_kind::websocket};
+    replay_window<shared_event> out_;
+    inbound_sequencer in_;
+    std::shared_ptr<connection_base> conn_;
+    std::optional<asio::steady_timer> expiry_timer_;
+    std::optional<asio::steady_timer> ack_timer_;
+    bool ack_timer_armed_ = false;
+    bool opened_ = false;
+    bool closed_ = false;
+};
+
+class server_core : public std::enable_shared_from_this<server_core> {
+public:
+    server_core(asio::io_context& ioc, server_options o);
+
+    asio::io_context& ioc;
+    const server_options options;
+    server::open_handler on_open;
+    server::event_handler on_event;
+    server::close_handler on_close;
+
+    void start();
+    void stop();
+    unsigned short port() const;
+    std::size_t connection_count() const noexcept { return connections_.load(); }
+    std::size_t session_count() const;
+
+    // Serves one accepted socket from its first byte (HTTP).
+    void serve(asio::ip::tcp::socket socket);
+
+    // A new session, or null when max_sessions is reached.
+    std::shared_ptr<server_session> open_session(bool resumable);
+    // The session with this token, if it is alive.
+    std::shared_ptr<server_session> find_session(std::string_view token) const;
+    void remove_session(server_session& s);
+
+    void join(const std::shared_ptr<server_session>& s, std::string topic);
+    void leave(const std::shared_ptr<server_session>& s, std::string_view topic);
+    void publish(std::string_view topic, event e);
+    void broadcast(event e);
+
+    bool stopped() const noexcept { return stopped_.load(); }
+
+private:
+    friend class connection_slot;
+    void accept();
+
+    asio::ip::tcp::acceptor acceptor_;
+    std::atomic<std::size_t> connections_{0};
+    std::atomic<std::uint64_t> next_id_{1};
+    std::atomic<bool> stopped_{false};
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, std::shared_ptr<server_session>> sessions_;
+    std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics_;
+};
+
+// 128 random bits as 32 lower-case hex digits.
+SWITCHBOARD_DECL std::string make_token();
+
+// Answers with a short plain-text HTTP error and closes the connection.
+SWITCHBOARD_DECL void refuse_http(asio::ip::tcp::socket socket, boost::beast::http::status status,
+                                  std::string_view why);
+
+// Hands a request for the switchboard path to the carrier that serves it.
+SWITCHBOARD_DECL void route_request(connection_slot slot, asio::ip::tcp::socket socket,
+                                    boost::beast::http::request<boost::beast::http::string_body> req,
+                                    boost::beast::flat_buffer buffer);
+
+SWITCHBOARD_DECL void server_session_join(const std::shared_ptr<server_session>& s, std::string topic);
+SWITCHBOARD_DECL void server_session_leave(const std::shared_ptr<server_session>& s, std::string_view topic);
+
+} // namespace switchboard::detail
+
+#endif

@@ -1,0 +1,431 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_IMPL_SERVER_IPP
+#define SWITCHBOARD_IMPL_SERVER_IPP
+
+#include <switchboard/detail/query.hpp>
+#include <switchboard/detail/server_core.hpp>
+#include <switchboard/server.hpp>
+#include <switchboard/websocket/server_connection.hpp>
+#include <switchboard/impl/websocket_server.ipp>
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <random>
+
+namespace switchboard {
+
+// ---------------------------------------------------------------------------
+// session (the handle)
+
+SWITCHBOARD_DECL void session::send(event e) const {
+    if (impl_) impl_->post_send(std::make_shared<const event>(std::move(e)));
+}
+SWITCHBOARD_DECL void session::join(std::string topic) const {
+    if (impl_) detail::server_session_join(impl_, std::move(topic));
+}
+SWITCHBOARD_DECL void session::leave(std::string topic) const {
+    if (impl_) detail::server_session_leave(impl_, topic);
+}
+SWITCHBOARD_DECL void session::close(std::string reason) const {
+    if (impl_) impl_->post_close(std::move(reason));
+}
+SWITCHBOARD_DECL std::uint64_t session::id() const noexcept { return impl_ ? impl_->id() : 0; }
+SWITCHBOARD_DECL transport_kind session::transport() const noexcept {
+    return impl_ ? impl_->kind() : transport_kind::websocket;
+}
+SWITCHBOARD_DECL bool session::resumable() const noexcept { return impl_ && impl_->resumable(); }
+
+namespace detail {
+
+SWITCHBOARD_DECL std::string make_token() {
+    static thread_local std::random_device device;
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string token;
+    for (int i = 0; i < 4; ++i) {
+        std::uint32_t v = device();
+        for (int k = 0; k < 8; ++k, v >>= 4) token.push_back(hex[v & 15]);
+    }
+    return token;
+}
+
+// ---------------------------------------------------------------------------
+// connection_slot
+
+SWITCHBOARD_DECL connection_slot::connection_slot(std::shared_ptr<server_core> core) noexcept : core_(std::move(core)) {
+    core_->connections_.fetch_add(1);
+}
+SWITCHBOARD_DECL connection_slot::~connection_slot() {
+    if (core_) core_->connections_.fetch_sub(1);
+}
+
+// ---------------------------------------------------------------------------
+// server_session
+
+SWITCHBOARD_DECL server_session::server_session(std::shared_ptr<server_core> core, std::string token, bool resumable,
+                                                std::uint64_t id)
+    : core_(std::move(core)),
+      strand_(asio::make_strand(core_->ioc)),
+      token_(std::move(token)),
+      id_(id),
+      resumable_(resumable),
+      out_(core_->options.replay),
+      in_(core_->options.replay) {}
+
+SWITCHBOARD_DECL const server_options& server_session::options() const noexcept { return core_->options; }
+
+SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c, sequence_number client_last,
+                                             bool resumed) {
+    if (closed_) return c->close(ws::normal, "session closed");
+    if (conn_) {
+        auto old = std::move(conn_); // the client came back before the old connection was seen to drop
+        old->close(ws::normal, "replaced by a new connection");
+    }
+    if (expiry_timer_) expiry_timer_->cancel();
+    conn_ = std::move(c);
+    kind_.store(conn_->kind(), std::memory_order_relaxed);
+    if (resumable_) {
+        const auto& o = core_->options;
+        conn_->send_control(proto::encode_welcome(proto::welcome{.token = token_,
+                                                                 .last = in_.last_delivered(),
+                                                                 .resumed = resumed,
+                                                                 .heartbeat = o.heartbeat.interval,
+                                                                 .timeout = o.heartbeat.timeout,
+                                                                 .max_message = o.max_message_size}));
+        auto plan = out_.resume(client_last);
+        if (plan.ec) return close_now(plan.ec, "invalid resume point");
+        if (plan.lost) conn_->send_control(proto::encode_gap(*plan.lost));
+        out_.for_each_after(plan.replay_after, [&](sequence_number seq, const shared_event& ev) {
+            if (conn_) conn_->send_event(seq, ev);
+        });
+    }
+    if (!opened_) {
+        opened_ = true;
+        if (core_->on_open) core_->on_open(handle());
+    }
+}
+
+SWITCHBOARD_DECL void server_session::detach(connection_base* c, error_code ec) {
+    if (!conn_ || conn_.get() != c) return;
+    conn_.reset();
+    if (closed_) return;
+    const bool fatal = ec == error::queue_full || ec == error::protocol_violation || ec == error::message_too_big;
+    if (!resumable_ || fatal) return finish(ec);
+    if (!expiry_timer_) expiry_timer_.emplace(strand_);
+    expiry_timer_->expires_after(core_->options.session_timeout);
+    expiry_timer_->async_wait([self = shared_from_this()](error_code timer_ec) {
+        if (!timer_ec && !self->conn_) self->finish(error::session_expired);
+    });
+}
+
+SWITCHBOARD_DECL void server_session::on_frame(const proto::frame& f, std::string data) {
+    if (closed_) return;
+    switch (f.k) {
+    case proto::kind::event: {
+        auto v = in_.accept(f.a);
+        if (!v.deliver) return; // a replay of an event already delivered
+        deliver(event{.type = std::string(f.type), .data = std::move(data), .binary = f.binary,
+                      .id = std::to_string(f.a)});
+        return maybe_ack();
+    }
+    case proto::kind::ack:
+        if (out_.acknowledge(f.a)) return close_now(error::protocol_violation, "acknowledged an event never sent");
+        return;
+    case proto::kind::gap: in_.skip(gap{f.a, f.b}); return maybe_ack();
+    case proto::kind::close: return close_now({}, "");
+    case proto::kind::heartbeat:
+    case proto::kind::welcome: return;
+    }
+}
+
+SWITCHBOARD_DECL void server_session::on_plain_event(event ev) {
+    if (!closed_) deliver(std::move(ev));
+}
+
+SWITCHBOARD_DECL void server_session::deliver(event ev) {
+    if (core_->on_event) core_->on_event(handle(), std::move(ev));
+}
+
+SWITCHBOARD_DECL void server_session::maybe_ack() {
+    const auto now = inbound_sequencer::clock::now();
+    if (conn_ && in_.ack_due(now)) return conn_->send_control(proto::encode_ack(in_.take_ack(now)));
+    arm_ack_timer();
+}
+
+SWITCHBOARD_DECL void server_session::arm_ack_timer() {
+    if (ack_timer_armed_) return;
+    if (!ack_timer_) ack_timer_.emplace(strand_);
+    ack_timer_armed_ = true;
+    ack_timer_->expires_after(core_->options.replay.ack_interval);
+    ack_timer_->async_wait([self = shared_from_this()](error_code ec) {
+        self->ack_timer_armed_ = false;
+        if (ec || self->closed_) return;
+        const auto now = inbound_sequencer::clock::now();
+        if (self->conn_ && self->in_.ack_due(now)) self->conn_->send_control(proto::encode_ack(self->in_.take_ack(now)));
+    });
+}
+
+SWITCHBOARD_DECL void server_session::send_now(const shared_event& ev) {
+    if (closed_) return;
+    if (!resumable_) {
+        if (conn_) conn_->send_event(0, ev);
+        return;
+    }
+    const auto seq = out_.push(ev, ev->data.size());
+    if (conn_) conn_->send_event(seq, ev);
+}
+
+SWITCHBOARD_DECL void server_session::close_now(error_code ec, std::string_view reason) {
+    if (closed_) return;
+    if (conn_) {
+        if (resumable_) conn_->send_control(proto::encode_close(static_cast<std::uint16_t>(ec.value()), reason));
+        conn_->close(ec ? ws::policy_violation : ws::normal, reason);
+    }
+    finish(ec);
+}
+
+SWITCHBOARD_DECL void server_session::finish(error_code ec) {
+    if (closed_) return;
+    closed_ = true;
+    core_->remove_session(*this);
+    if (expiry_timer_) expiry_timer_->cancel();
+    if (ack_timer_) ack_timer_->cancel();
+    if (conn_) {
+        conn_->close(ws::going_away, "session closed");
+        conn_.reset();
+    }
+    if (opened_ && core_->on_close) core_->on_close(handle(), ec);
+}
+
+SWITCHBOARD_DECL void server_session::post_send(shared_event ev) {
+    asio::post(strand_, [self = shared_from_this(), ev = std::move(ev)] { self->send_now(ev); });
+}
+
+SWITCHBOARD_DECL void server_session::post_close(std::string reason) {
+    asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)] { self->close_now({}, reason); });
+}
+
+SWITCHBOARD_DECL void server_session_join(const std::shared_ptr<server_session>& s, std::string topic) {
+    s->core().join(s, std::move(topic));
+}
+SWITCHBOARD_DECL void server_session_leave(const std::shared_ptr<server_session>& s, std::string_view topic) {
+    s->core().leave(s, topic);
+}
+
+// ---------------------------------------------------------------------------
+// The HTTP phase of a connection: read one request, route it to a carrier.
+
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+class http_connection : public std::enable_shared_from_this<http_connection> {
+public:
+    http_connection(connection_slot slot, tcp::socket socket) : slot_(std::move(slot)), stream_(std::move(socket)) {
+        const auto& o = slot_.core().options;
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(o.max_header_size));
+        parser_->body_limit(o.max_body_size);
+    }
+
+    void start() {
+        stream_.expires_after(slot_.core().options.handshake_timeout);
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+    }
+
+private:
+    void on_read(error_code ec) {
+        if (ec == boost::beast::error::timeout || ec == http::error::end_of_stream || ec == asio::error::eof) return;
+        auto socket = stream_.release_socket();
+        if (ec == http::error::header_limit)
+            return refuse_http(std::move(socket), http::status::request_header_fields_too_large, "header too large");
+        if (ec == http::error::body_limit)
+            return refuse_http(std::move(socket), http::status::payload_too_large, "body too large");
+        if (ec) return refuse_http(std::move(socket), http::status::bad_request, "malformed request");
+        auto req = parser_->release();
+        parser_.reset();
+        const auto [path, query] = split_target(req.target());
+        if (path != slot_.core().options.path) return refuse_http(std::move(socket), http::status::not_found, "not found");
+        route_request(std::move(slot_), std::move(socket), std::move(req), std::move(buffer_));
+    }
+
+    connection_slot slot_;
+    boost::beast::tcp_stream stream_;
+    boost::beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+};
+
+SWITCHBOARD_DECL void refuse_http(tcp::socket socket, http::status status, std::string_view why) {
+    auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+    res->set(http::field::content_type, "text/plain");
+    res->set(http::field::connection, "close");
+    if (status == http::status::upgrade_required) res->set(http::field::sec_websocket_version, "13");
+    res->body() = std::string(why) + "\n";
+    res->prepare_payload();
+    auto sock = std::make_shared<tcp::socket>(std::move(socket));
+    http::async_write(*sock, *res, [sock, res](error_code, std::size_t) {
+        error_code ignored;
+        sock->shutdown(tcp::socket::shutdown_both, ignored);
+    });
+}
+
+SWITCHBOARD_DECL void route_request(connection_slot slot, tcp::socket socket, http::request<http::string_body> req,
+                                    boost::beast::flat_buffer buffer) {
+    if (boost::beast::websocket::is_upgrade(req))
+        return ws::server_connection::upgrade(std::move(slot), std::move(socket), std::move(req), std::move(buffer));
+    refuse_http(std::move(socket), http::status::bad_request,
+                "this endpoint serves WebSocket upgrades; the other transports are not built yet");
+}
+
+// ---------------------------------------------------------------------------
+// server_core
+
+SWITCHBOARD_DECL server_core::server_core(asio::io_context& io, server_options o)
+    : ioc(io), options(std::move(o)), acceptor_(io) {}
+
+SWITCHBOARD_DECL void server_core::start() {
+    const tcp::endpoint ep{asio::ip::make_address(options.address), options.port};
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    accept();
+}
+
+SWITCHBOARD_DECL void server_core::accept() {
+    acceptor_.async_accept([self = shared_from_this()](error_code ec, tcp::socket socket) {
+        if (self->stopped()) return;
+        if (!ec) self->serve(std::move(socket));
+        if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return;
+        self->accept(); // per-connection errors (e.g. too many open files) do not stop the listener
+    });
+}
+
+SWITCHBOARD_DECL void server_core::serve(tcp::socket socket) {
+    connection_slot slot(shared_from_this());
+    if (connections_.load() > options.max_connections)
+        return refuse_http(std::move(socket), http::status::service_unavailable, "too many connections");
+    std::make_shared<http_connection>(std::move(slot), std::move(socket))->start();
+}
+
+SWITCHBOARD_DECL unsigned short server_core::port() const { return acceptor_.local_endpoint().port(); }
+
+SWITCHBOARD_DECL void server_core::stop() {
+    if (stopped_.exchange(true)) return;
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+        error_code ignored;
+        self->acceptor_.close(ignored);
+    });
+    std::unordered_map<std::string, std::shared_ptr<server_session>> sessions;
+    {
+        std::lock_guard lock(mutex_);
+        sessions.swap(sessions_);
+        topics_.clear();
+    }
+    for (auto& [token, s] : sessions)
+        asio::post(s->strand(), [s = s] { s->close_now(error::closed, "server stopped"); });
+}
+
+SWITCHBOARD_DECL std::size_t server_core::session_count() const {
+    std::lock_guard lock(mutex_);
+    return sessions_.size();
+}
+
+SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool resumable) {
+    std::lock_guard lock(mutex_);
+    if (stopped() || sessions_.size() >= options.max_sessions) return nullptr;
+    auto token = make_token();
+    auto s = std::make_shared<server_session>(shared_from_this(), token, resumable, next_id_.fetch_add(1));
+    sessions_.emplace(std::move(token), s);
+    return s;
+}
+
+SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::find_session(std::string_view token) const {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(std::string(token));
+    if (it == sessions_.end() || !it->second->resumable()) return nullptr;
+    return it->second;
+}
+
+SWITCHBOARD_DECL void server_core::remove_session(server_session& s) {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(s.token());
+    if (it != sessions_.end() && it->second.get() == &s) sessions_.erase(it);
+    const auto self = s.shared_from_this();
+    for (const auto& topic : s.topics) {
+        auto t = topics_.find(topic);
+        if (t == topics_.end()) continue;
+        t->second.erase(self);
+        if (t->second.empty()) topics_.erase(t);
+    }
+    s.topics.clear();
+}
+
+SWITCHBOARD_DECL void server_core::join(const std::shared_ptr<server_session>& s, std::string topic) {
+    std::lock_guard lock(mutex_);
+    if (!sessions_.count(s->token())) return; // closed
+    topics_[topic].insert(s);
+    s->topics.insert(std::move(topic));
+}
+
+SWITCHBOARD_DECL void server_core::leave(const std::shared_ptr<server_session>& s, std::string_view topic) {
+    std::lock_guard lock(mutex_);
+    auto t = topics_.find(std::string(topic));
+    if (t != topics_.end()) {
+        t->second.erase(s);
+        if (t->second.empty()) topics_.erase(t);
+    }
+    if (auto it = s->topics.find(topic); it != s->topics.end()) s->topics.erase(it);
+}
+
+SWITCHBOARD_DECL void server_core::publish(std::string_view topic, event e) {
+    auto ev = std::make_shared<const event>(std::move(e)); // serialized once, shared by every subscriber
+    std::lock_guard lock(mutex_);
+    auto t = topics_.find(std::string(topic));
+    if (t == topics_.end()) return;
+    for (const auto& s : t->second) s->post_send(ev);
+}
+
+SWITCHBOARD_DECL void server_core::broadcast(event e) {
+    auto ev = std::make_shared<const event>(std::move(e));
+    std::lock_guard lock(mutex_);
+    for (const auto& [token, s] : sessions_) s->post_send(ev);
+}
+
+} // namespace detail
+
+// ---------------------------------------------------------------------------
+// server
+
+SWITCHBOARD_DECL server::server(boost::asio::io_context& ioc, server_options options) {
+    validate(options);
+    core_ = std::make_shared<detail::server_core>(ioc, std::move(options));
+}
+
+SWITCHBOARD_DECL server::~server() { stop(); }
+
+SWITCHBOARD_DECL void server::on_open(open_handler h) { core_->on_open = std::move(h); }
+SWITCHBOARD_DECL void server::on_event(event_handler h) { core_->on_event = std::move(h); }
+SWITCHBOARD_DECL void server::on_close(close_handler h) { core_->on_close = std::move(h); }
+SWITCHBOARD_DECL void server::start() { core_->start(); }
+SWITCHBOARD_DECL unsigned short server::port() const { return core_->port(); }
+SWITCHBOARD_DECL void server::stop() { core_->stop(); }
+SWITCHBOARD_DECL void server::publish(std::string_view topic, event e) { core_->publish(topic, std::move(e)); }
+SWITCHBOARD_DECL void server::broadcast(event e) { core_->broadcast(std::move(e)); }
+SWITCHBOARD_DECL std::size_t server::session_count() const { return core_->session_count(); }
+SWITCHBOARD_DECL std::size_t server::connection_count() const { return core_->connection_count(); }
+
+SWITCHBOARD_DECL void server::handle(boost::asio::ip::tcp::socket socket,
+                                     boost::beast::http::request<boost::beast::http::string_body> request,
+                                     boost::beast::flat_buffer buffer) {
+    detail::route_request(detail::connection_slot(core_), std::move(socket), std::move(request), std::move(buffer));
+}
+
+} // namespace switchboard
+
+#endif

@@ -1,0 +1,118 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_SERVER_HPP
+#define SWITCHBOARD_SERVER_HPP
+
+#include <switchboard/config.hpp>
+#include <switchboard/error.hpp>
+#include <switchboard/event.hpp>
+#include <switchboard/options.hpp>
+#include <switchboard/session.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <functional>
+#include <memory>
+#include <string_view>
+
+namespace switchboard {
+
+namespace detail {
+class server_core;
+}
+
+/** One listener that serves every transport on one port and one path.
+
+    A WebSocket upgrade on `server_options::path` (default "/live") opens a session:
+    in session mode (`?sb=1`, the switchboard protocol of docs/protocol.md) it can
+    resume after a drop with nothing lost or duplicated; without it (plain mode) any
+    RFC 6455 client works, e.g. a browser's `new WebSocket(url)`, and every message is
+    an event of type "message".
+
+    @code
+    boost::asio::io_context ioc;
+    switchboard::server server{ioc, {.port = 8080}};
+    server.on_event([](switchboard::session s, switchboard::event e) { s.send(e); }); // echo
+    server.start();
+    ioc.run();
+    @endcode
+
+    Threads: run the `io_context` on as many threads as wanted. Each session's
+    callbacks run one at a time on that session's strand; callbacks of different
+    sessions may run concurrently. `publish`, `broadcast` and every `session` member
+    may be called from any thread. Set the callbacks before `start()`.
+*/
+class server {
+public:
+    /// Called when a session opens (not when it resumes).
+    using open_handler = std::function<void(session)>;
+    /// Called for each event a client sends, exactly once, in order.
+    using event_handler = std::function<void(session, event)>;
+    /// Called once when a session ends; `ec` says why (success for a clean close).
+    using close_handler = std::function<void(session, error_code)>;
+
+    /// A server that will listen per `options`. @throws std::invalid_argument on bad options.
+    SWITCHBOARD_DECL server(boost::asio::io_context& ioc, server_options options = {});
+
+    /// Stops the server (as `stop()`).
+    SWITCHBOARD_DECL ~server();
+
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    SWITCHBOARD_DECL void on_open(open_handler h);
+    SWITCHBOARD_DECL void on_event(event_handler h);
+    SWITCHBOARD_DECL void on_close(close_handler h);
+
+    /// Binds, listens and starts accepting. @throws system_error when the address is unusable.
+    SWITCHBOARD_DECL void start();
+
+    /// The port listened on (the one chosen by the system when `options.port` was 0).
+    SWITCHBOARD_DECL unsigned short port() const;
+
+    /// Stops accepting and closes every connection and session. Idempotent.
+    SWITCHBOARD_DECL void stop();
+
+    /** Sends `e` to every session that joined `topic`.
+
+        The event is serialized once and its bytes are shared by every subscriber.
+        Safe from any thread; returns at once.
+    */
+    SWITCHBOARD_DECL void publish(std::string_view topic, event e);
+
+    /// Sends `e` to every open session. Safe from any thread.
+    SWITCHBOARD_DECL void broadcast(event e);
+
+    /// The number of live sessions (connected or waiting for their client to resume).
+    SWITCHBOARD_DECL std::size_t session_count() const;
+
+    /// The number of open connections.
+    SWITCHBOARD_DECL std::size_t connection_count() const;
+
+    /** Serves a request that an existing Beast HTTP server read on its own port.
+
+        Hands over the connection: the server takes `socket`, answers `request` (a
+        WebSocket upgrade on any path is served; the path is the application's
+        business) and serves the session on it. `buffer` holds any bytes read past
+        the request.
+    */
+    SWITCHBOARD_DECL void handle(boost::asio::ip::tcp::socket socket,
+                                 boost::beast::http::request<boost::beast::http::string_body> request,
+                                 boost::beast::flat_buffer buffer = {});
+
+private:
+    std::shared_ptr<detail::server_core> core_;
+};
+
+} // namespace switchboard
+
+#ifdef SWITCHBOARD_HEADER_ONLY
+#include <switchboard/impl/server.ipp>
+#endif
+
+#endif
