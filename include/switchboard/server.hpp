@@ -59,7 +59,8 @@ public:
     /// A server that will listen per `options`. @throws std::invalid_argument on bad options.
     SWITCHBOARD_DECL server(boost::asio::io_context& ioc, server_options options = {});
 
-    /// Stops the server (as `stop()`).
+    /// Stops the server (as `stop()`); no callback starts after the destructor returns
+    /// (one already running on another thread finishes).
     SWITCHBOARD_DECL ~server();
 
     server(const server&) = delete;

@@ -16,9 +16,11 @@
 #include <switchboard/config.hpp>
 
 #include <switchboard/impl/base64.ipp>
+#include <switchboard/impl/client_core.ipp>
 #include <switchboard/impl/error.ipp>
 #include <switchboard/impl/options.ipp>
 #include <switchboard/impl/server.ipp>
 #include <switchboard/impl/sha1.ipp>
+#include <switchboard/impl/websocket_client.ipp>
 
 #endif

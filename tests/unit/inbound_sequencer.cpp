@@ -76,3 +76,13 @@ TEST_CASE("an acknowledgement is due after ack_interval when events arrived") {
     CHECK_FALSE(in.ack_due(t0 + 1500ms));
     CHECK(in.ack_due(t0 + 2s));
 }
+
+TEST_CASE("the unacknowledged count is what the next acknowledgement covers") {
+    inbound_sequencer in;
+    in.accept(1);
+    in.accept(2);
+    in.accept(2);
+    CHECK(in.unacknowledged() == 2);
+    in.take_ack(inbound_sequencer::clock::now());
+    CHECK(in.unacknowledged() == 0);
+}

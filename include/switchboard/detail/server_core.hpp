@@ -115,7 +115,7 @@ private:
     std::atomic<transport_kind> kind_{transport_kind::websocket};
     replay_window<shared_event> out_;
     inbound_sequencer in_;
-    std::shared_ptr<connection_base> conn_;
+    std::weak_ptr<connection_base> conn_; // the connection owns the session, not the reverse
     std::optional<asio::steady_timer> expiry_timer_;
     std::optional<asio::steady_timer> ack_timer_;
     bool ack_timer_armed_ = false;
@@ -154,6 +154,9 @@ public:
     void broadcast(event e);
 
     bool stopped() const noexcept { return stopped_.load(); }
+    // After the server object is destroyed no callback is called any more.
+    void silence() noexcept { silenced_.store(true); }
+    bool silenced() const noexcept { return silenced_.load(); }
 
 private:
     friend class connection_slot;
@@ -163,6 +166,7 @@ private:
     std::atomic<std::size_t> connections_{0};
     std::atomic<std::uint64_t> next_id_{1};
     std::atomic<bool> stopped_{false};
+    std::atomic<bool> silenced_{false};
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<server_session>> sessions_;
     std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics_;

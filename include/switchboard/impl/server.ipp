@@ -82,16 +82,16 @@ SWITCHBOARD_DECL const server_options& server_session::options() const noexcept 
 SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c, sequence_number client_last,
                                              bool resumed) {
     if (closed_) return c->close(ws::normal, "session closed");
-    if (conn_) {
-        auto old = std::move(conn_); // the client came back before the old connection was seen to drop
+    if (auto old = conn_.lock()) { // the client came back before the old connection was seen to drop
+        conn_.reset();
         old->close(ws::normal, "replaced by a new connection");
     }
     if (expiry_timer_) expiry_timer_->cancel();
-    conn_ = std::move(c);
-    kind_.store(conn_->kind(), std::memory_order_relaxed);
+    conn_ = c;
+    kind_.store(c->kind(), std::memory_order_relaxed);
     if (resumable_) {
         const auto& o = core_->options;
-        conn_->send_control(proto::encode_welcome(proto::welcome{.token = token_,
+        c->send_control(proto::encode_welcome(proto::welcome{.token = token_,
                                                                  .last = in_.last_delivered(),
                                                                  .resumed = resumed,
                                                                  .heartbeat = o.heartbeat.interval,
@@ -99,19 +99,19 @@ SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c,
                                                                  .max_message = o.max_message_size}));
         auto plan = out_.resume(client_last);
         if (plan.ec) return close_now(plan.ec, "invalid resume point");
-        if (plan.lost) conn_->send_control(proto::encode_gap(*plan.lost));
+        if (plan.lost) c->send_control(proto::encode_gap(*plan.lost));
         out_.for_each_after(plan.replay_after, [&](sequence_number seq, const shared_event& ev) {
-            if (conn_) conn_->send_event(seq, ev);
+            c->send_event(seq, ev);
         });
     }
     if (!opened_) {
         opened_ = true;
-        if (core_->on_open) core_->on_open(handle());
+        if (core_->on_open && !core_->silenced()) core_->on_open(handle());
     }
 }
 
 SWITCHBOARD_DECL void server_session::detach(connection_base* c, error_code ec) {
-    if (!conn_ || conn_.get() != c) return;
+    if (conn_.lock().get() != c) return;
     conn_.reset();
     if (closed_) return;
     const bool fatal = ec == error::queue_full || ec == error::protocol_violation || ec == error::message_too_big;
@@ -119,7 +119,7 @@ SWITCHBOARD_DECL void server_session::detach(connection_base* c, error_code ec) 
     if (!expiry_timer_) expiry_timer_.emplace(strand_);
     expiry_timer_->expires_after(core_->options.session_timeout);
     expiry_timer_->async_wait([self = shared_from_this()](error_code timer_ec) {
-        if (!timer_ec && !self->conn_) self->finish(error::session_expired);
+        if (!timer_ec && !self->conn_.lock()) self->finish(error::session_expired);
     });
 }
 
@@ -148,12 +148,12 @@ SWITCHBOARD_DECL void server_session::on_plain_event(event ev) {
 }
 
 SWITCHBOARD_DECL void server_session::deliver(event ev) {
-    if (core_->on_event) core_->on_event(handle(), std::move(ev));
+    if (core_->on_event && !core_->silenced()) core_->on_event(handle(), std::move(ev));
 }
 
 SWITCHBOARD_DECL void server_session::maybe_ack() {
     const auto now = inbound_sequencer::clock::now();
-    if (conn_ && in_.ack_due(now)) return conn_->send_control(proto::encode_ack(in_.take_ack(now)));
+    if (auto c = conn_.lock(); c && in_.ack_due(now)) return c->send_control(proto::encode_ack(in_.take_ack(now)));
     arm_ack_timer();
 }
 
@@ -165,26 +165,28 @@ SWITCHBOARD_DECL void server_session::arm_ack_timer() {
     ack_timer_->async_wait([self = shared_from_this()](error_code ec) {
         self->ack_timer_armed_ = false;
         if (ec || self->closed_) return;
+        // The timer is the interval: whatever arrived since the last acknowledgement is acknowledged.
         const auto now = inbound_sequencer::clock::now();
-        if (self->conn_ && self->in_.ack_due(now)) self->conn_->send_control(proto::encode_ack(self->in_.take_ack(now)));
+        if (auto c = self->conn_.lock(); c && self->in_.unacknowledged() > 0)
+            c->send_control(proto::encode_ack(self->in_.take_ack(now)));
     });
 }
 
 SWITCHBOARD_DECL void server_session::send_now(const shared_event& ev) {
     if (closed_) return;
     if (!resumable_) {
-        if (conn_) conn_->send_event(0, ev);
+        if (auto c = conn_.lock()) c->send_event(0, ev);
         return;
     }
     const auto seq = out_.push(ev, ev->data.size());
-    if (conn_) conn_->send_event(seq, ev);
+    if (auto c = conn_.lock()) c->send_event(seq, ev);
 }
 
 SWITCHBOARD_DECL void server_session::close_now(error_code ec, std::string_view reason) {
     if (closed_) return;
-    if (conn_) {
-        if (resumable_) conn_->send_control(proto::encode_close(static_cast<std::uint16_t>(ec.value()), reason));
-        conn_->close(ec ? ws::policy_violation : ws::normal, reason);
+    if (auto c = conn_.lock()) {
+        if (resumable_) c->send_control(proto::encode_close(static_cast<std::uint16_t>(ec.value()), reason));
+        c->close(ec ? ws::policy_violation : ws::normal, reason);
     }
     finish(ec);
 }
@@ -195,11 +197,11 @@ SWITCHBOARD_DECL void server_session::finish(error_code ec) {
     core_->remove_session(*this);
     if (expiry_timer_) expiry_timer_->cancel();
     if (ack_timer_) ack_timer_->cancel();
-    if (conn_) {
-        conn_->close(ws::going_away, "session closed");
+    if (auto c = conn_.lock()) {
         conn_.reset();
+        c->close(ws::going_away, "session closed");
     }
-    if (opened_ && core_->on_close) core_->on_close(handle(), ec);
+    if (opened_ && core_->on_close && !core_->silenced()) core_->on_close(handle(), ec);
 }
 
 SWITCHBOARD_DECL void server_session::post_send(shared_event ev) {
@@ -407,7 +409,10 @@ SWITCHBOARD_DECL server::server(boost::asio::io_context& ioc, server_options opt
     core_ = std::make_shared<detail::server_core>(ioc, std::move(options));
 }
 
-SWITCHBOARD_DECL server::~server() { stop(); }
+SWITCHBOARD_DECL server::~server() {
+    core_->silence();
+    stop();
+}
 
 SWITCHBOARD_DECL void server::on_open(open_handler h) { core_->on_open = std::move(h); }
 SWITCHBOARD_DECL void server::on_event(event_handler h) { core_->on_event = std::move(h); }

@@ -75,6 +75,7 @@ SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::sock
             // The client asked for a session that is gone: say so, and end this one.
             conn->send_control(proto::encode_close(static_cast<std::uint16_t>(error::session_expired),
                                                    "session expired"));
+            conn->close(normal, "session expired");
             session->close_now(error::session_expired, "session expired");
             return;
         }
@@ -96,8 +97,7 @@ SWITCHBOARD_DECL void server_connection::start(std::string response, std::string
     error_code ec;
     socket_.non_blocking(true, ec);
     socket_.set_option(tcp::no_delay(true), ec);
-    pending_.push_back(out_frame{std::move(response), nullptr});
-    flush();
+    enqueue(out_frame{std::move(response), nullptr}, true);
     arm_timer();
     if (!leftover.empty()) parse(leftover.data(), leftover.size());
     read();

@@ -69,6 +69,9 @@ public:
         return unacked_ >= ack_every_ || (unacked_ > 0 && now - last_ack_time_ >= ack_interval_);
     }
 
+    /// How many events were delivered (or skipped) since the last acknowledgement.
+    std::size_t unacknowledged() const noexcept { return unacked_; }
+
     /// Records that an acknowledgement is being sent and returns the number it carries.
     sequence_number take_ack(clock::time_point now) noexcept {
         unacked_ = 0;

@@ -1,0 +1,321 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_IMPL_CLIENT_CORE_IPP
+#define SWITCHBOARD_IMPL_CLIENT_CORE_IPP
+
+#include <switchboard/detail/client_core.hpp>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+
+namespace switchboard::detail {
+
+SWITCHBOARD_DECL client_core::client_core(asio::any_io_executor ex, url u, client_options o, carrier_factory f)
+    : strand_(asio::make_strand(std::move(ex))),
+      url_(std::move(u)),
+      options_(std::move(o)),
+      factory_(std::move(f)),
+      out_(options_.replay),
+      in_(options_.replay),
+      backoff_(options_.reconnect),
+      reconnect_timer_(strand_),
+      ack_timer_(strand_),
+      close_timer_(strand_) {}
+
+template <class Handler, class... Args>
+void client_core::complete(Handler h, Args... args) {
+    // Never inline: the handler runs later, on its own executor (the strand by default).
+    asio::post(strand_, [strand = strand_, h = std::move(h), ... args = std::move(args)]() mutable {
+        auto ex = asio::get_associated_executor(h, strand);
+        asio::dispatch(asio::bind_executor(
+            ex, [h = std::move(h), ... args = std::move(args)]() mutable { std::move(h)(std::move(args)...); }));
+    });
+}
+
+SWITCHBOARD_DECL void client_core::connect(connect_handler h) {
+    asio::post(strand_, [self = shared_from_this(), h = std::move(h)]() mutable {
+        if (self->started_) return self->complete(std::move(h), error_code(error::closed));
+        self->started_ = true;
+        self->connect_handler_.emplace(std::move(h));
+        self->attempt();
+    });
+}
+
+SWITCHBOARD_DECL carrier_events client_core::events_for(std::uint64_t gen) {
+    std::weak_ptr<client_core> w = weak_from_this();
+    carrier_events ev;
+    ev.on_frame = [w, gen](const proto::frame& f, std::string data) {
+        if (auto self = w.lock()) self->on_frame(gen, f, std::move(data));
+    };
+    ev.on_plain = [w, gen](event e) {
+        if (auto self = w.lock()) self->on_plain(gen, std::move(e));
+    };
+    ev.on_closed = [w, gen](error_code ec) {
+        if (auto self = w.lock()) self->on_closed(gen, ec);
+    };
+    return ev;
+}
+
+SWITCHBOARD_DECL void client_core::attempt() {
+    const auto gen = ++generation_;
+    carrier_ = factory_(strand_, options_);
+    std::string extra;
+    if (options_.session) {
+        extra = "sb=" + std::to_string(protocol_version);
+        if (!token_.empty()) extra += "&token=" + token_ + "&last=" + std::to_string(in_.last_delivered());
+    }
+    std::weak_ptr<client_core> w = weak_from_this();
+    carrier_->connect(url_, url_.target(extra), events_for(gen), [w, gen](error_code ec) {
+        if (auto self = w.lock()) self->on_connected(gen, ec);
+    });
+}
+
+SWITCHBOARD_DECL void client_core::on_connected(std::uint64_t gen, error_code ec) {
+    if (gen != generation_) return;
+    if (ec) {
+        carrier_.reset();
+        return lost(ec);
+    }
+    connected_ = true;
+    if (options_.session) return; // open once the welcome frame arrives
+    set_state(state::open);
+    backoff_.connected(backoff::clock::now());
+    for (auto& e : plain_queue_) carrier_->send_event(0, e);
+    plain_queue_.clear();
+    plain_queue_bytes_ = 0;
+    if (connect_handler_) complete(std::exchange(connect_handler_, std::nullopt).value(), error_code{});
+    try_finish_close();
+}
+
+SWITCHBOARD_DECL void client_core::on_welcome(std::string_view body) {
+    auto w = proto::parse_welcome(body);
+    if (!w) return finish(error::protocol_violation);
+    if (!token_.empty() && w->token != token_) {
+        // A new session in place of ours: whatever the old one had in flight is gone.
+        if (on_error) on_error(error::session_expired);
+        in_ = inbound_sequencer(options_.replay);
+        out_ = replay_window<event>(options_.replay);
+    }
+    token_ = w->token;
+    auto plan = out_.resume(w->last);
+    if (plan.ec) return finish(plan.ec);
+    if (plan.lost) carrier_->send_control(proto::encode_gap(*plan.lost));
+    out_.for_each_after(plan.replay_after, [&](sequence_number seq, const event& e) { carrier_->send_event(seq, e); });
+    set_state(state::open);
+    backoff_.connected(backoff::clock::now());
+    if (connect_handler_) complete(std::exchange(connect_handler_, std::nullopt).value(), error_code{});
+    try_finish_close();
+}
+
+SWITCHBOARD_DECL void client_core::on_frame(std::uint64_t gen, const proto::frame& f, std::string data) {
+    if (gen != generation_ || state_ == state::closed) return;
+    switch (f.k) {
+    case proto::kind::welcome: return on_welcome(f.body);
+    case proto::kind::event: {
+        if (state_ != state::open) return finish(error::protocol_violation);
+        auto v = in_.accept(f.a);
+        if (v.missed) report_gap(*v.missed);
+        if (v.deliver)
+            deliver({}, event{.type = std::string(f.type), .data = std::move(data), .binary = f.binary,
+                              .id = std::to_string(f.a)});
+        return maybe_ack();
+    }
+    case proto::kind::ack:
+        if (out_.acknowledge(f.a)) return finish(error::protocol_violation);
+        return try_finish_close();
+    case proto::kind::gap:
+        if (auto g = in_.skip(gap{f.a, f.b})) report_gap(*g);
+        return maybe_ack();
+    case proto::kind::close: {
+        const error_code code(static_cast<int>(f.a), error_category());
+        if (code != error::session_expired) return finish(code);
+        // The server no longer knows our session: start a new one, and say what was lost.
+        if (on_error) on_error(code);
+        token_.clear();
+        in_ = inbound_sequencer(options_.replay);
+        out_ = replay_window<event>(options_.replay);
+        if (carrier_) carrier_->abort();
+        carrier_.reset();
+        ++generation_;
+        connected_ = false;
+        return lost(code);
+    }
+    case proto::kind::heartbeat: return;
+    }
+}
+
+SWITCHBOARD_DECL void client_core::on_plain(std::uint64_t gen, event e) {
+    if (gen == generation_ && state_ != state::closed) deliver({}, std::move(e));
+}
+
+SWITCHBOARD_DECL void client_core::on_closed(std::uint64_t gen, error_code ec) {
+    if (gen != generation_) return;
+    connected_ = false;
+    carrier_.reset();
+    backoff_.disconnected(backoff::clock::now());
+    lost(ec);
+}
+
+SWITCHBOARD_DECL void client_core::lost(error_code ec) {
+    if (state_ == state::closed) return;
+    const bool fatal = ec == error::protocol_violation || ec == error::message_too_big ||
+                       ec == error::transport_unavailable || ec == error::server_full;
+    if (state_ == state::connecting || closing_ || fatal || !options_.reconnect.enabled) return finish(ec);
+    set_state(state::reconnecting);
+    if (backoff_.exhausted()) return finish(error::reconnect_exhausted);
+    reconnect_timer_.expires_after(backoff_.next_delay());
+    reconnect_timer_.async_wait([w = weak_from_this()](error_code timer_ec) {
+        auto self = w.lock();
+        if (!self || timer_ec || self->state_ == state::closed) return;
+        self->attempt();
+    });
+}
+
+SWITCHBOARD_DECL void client_core::set_state(state s) {
+    if (state_.exchange(s) == s) return;
+    if (on_state) on_state(s);
+}
+
+SWITCHBOARD_DECL void client_core::deliver(error_code ec, event e) {
+    if (on_event && !ec) return on_event(std::move(e));
+    if (receive_handler_) return complete(std::exchange(receive_handler_, std::nullopt).value(), ec, std::move(e));
+    inbox_.emplace_back(ec, std::move(e));
+}
+
+SWITCHBOARD_DECL void client_core::report_gap(gap g) {
+    if (on_gap) return on_gap(g);
+    if (on_event) {
+        if (on_error) on_error(error::replay_gap);
+        return;
+    }
+    deliver(error::replay_gap, event{.type = "switchboard.gap",
+                                     .data = std::to_string(g.first) + "-" + std::to_string(g.last),
+                                     .binary = false,
+                                     .id = {}});
+}
+
+SWITCHBOARD_DECL void client_core::maybe_ack() {
+    const auto now = inbound_sequencer::clock::now();
+    if (in_.ack_due(now)) {
+        if (carrier_ && connected_) carrier_->send_control(proto::encode_ack(in_.take_ack(now)));
+        return;
+    }
+    if (ack_timer_armed_) return;
+    ack_timer_armed_ = true;
+    ack_timer_.expires_after(options_.replay.ack_interval);
+    ack_timer_.async_wait([w = weak_from_this()](error_code ec) {
+        auto self = w.lock();
+        if (!self) return;
+        self->ack_timer_armed_ = false;
+        if (ec || self->state_ == state::closed) return;
+        // The timer is the interval: whatever arrived since the last acknowledgement is acknowledged.
+        const auto now = inbound_sequencer::clock::now();
+        if (self->carrier_ && self->connected_ && self->in_.unacknowledged() > 0)
+            self->carrier_->send_control(proto::encode_ack(self->in_.take_ack(now)));
+    });
+}
+
+SWITCHBOARD_DECL void client_core::send(event e, send_handler h) {
+    asio::post(strand_, [self = shared_from_this(), e = std::move(e), h = std::move(h)]() mutable {
+        auto& o = self->options_;
+        if (self->state_ == state::closed || self->closing_) return self->complete(std::move(h), error_code(error::closed));
+        if (e.data.size() > o.max_message_size) return self->complete(std::move(h), error_code(error::message_too_big));
+        const auto size = e.data.size();
+        if (!o.session) {
+            if (self->state_ == state::open && self->carrier_) {
+                self->carrier_->send_event(0, e);
+            } else {
+                if (self->plain_queue_bytes_ + size > o.max_queued_bytes)
+                    return self->complete(std::move(h), error_code(error::queue_full));
+                self->plain_queue_bytes_ += size;
+                self->plain_queue_.push_back(std::move(e));
+            }
+            return self->complete(std::move(h), error_code{});
+        }
+        if (!proto::valid_type(e.type)) return self->complete(std::move(h), error_code(error::invalid_event));
+        // Unacknowledged events are never dropped from the window: past its bounds a send fails.
+        const auto byte_limit = std::min(o.replay.max_bytes, o.max_queued_bytes);
+        if (self->out_.size() >= o.replay.max_events || self->out_.bytes() + size > byte_limit)
+            return self->complete(std::move(h), error_code(error::queue_full));
+        const auto seq = self->out_.push(e, size);
+        if (self->state_ == state::open && self->carrier_) self->carrier_->send_event(seq, e);
+        self->complete(std::move(h), error_code{});
+    });
+}
+
+SWITCHBOARD_DECL void client_core::receive(receive_handler h) {
+    asio::post(strand_, [self = shared_from_this(), h = std::move(h)]() mutable {
+        if (!self->inbox_.empty()) {
+            auto [ec, e] = std::move(self->inbox_.front());
+            self->inbox_.pop_front();
+            return self->complete(std::move(h), ec, std::move(e));
+        }
+        if (self->state_ == state::closed) return self->complete(std::move(h), error_code(error::closed), event{});
+        if (self->receive_handler_)
+            self->complete(std::exchange(self->receive_handler_, std::nullopt).value(),
+                           error_code(asio::error::operation_aborted), event{});
+        self->receive_handler_.emplace(std::move(h));
+    });
+}
+
+SWITCHBOARD_DECL void client_core::close(connect_handler h) {
+    asio::post(strand_, [self = shared_from_this(), h = std::move(h)]() mutable {
+        if (self->state_ == state::closed) return self->complete(std::move(h), error_code{});
+        self->close_handlers_.push_back(std::move(h));
+        if (self->closing_) return;
+        self->closing_ = true;
+        // Wait (bounded) until everything sent was acknowledged.
+        self->close_timer_.expires_after(self->options_.connect_timeout);
+        self->close_timer_.async_wait([w = self->weak_from_this()](error_code ec) {
+            if (auto s = w.lock(); s && !ec) s->finish(error::connection_lost);
+        });
+        self->try_finish_close();
+    });
+}
+
+SWITCHBOARD_DECL void client_core::try_finish_close() {
+    if (!closing_ || state_ != state::open) return;
+    if (options_.session && !out_.empty()) return; // acknowledgements pending
+    if (options_.session && carrier_) carrier_->send_control(proto::encode_close(0, ""));
+    finish({});
+}
+
+SWITCHBOARD_DECL void client_core::finish(error_code ec) {
+    if (state_ == state::closed) return;
+    ++generation_; // late carrier callbacks are ignored
+    if (carrier_) {
+        if (ec) carrier_->abort();
+        else carrier_->close();
+        carrier_.reset();
+    }
+    connected_ = false;
+    reconnect_timer_.cancel();
+    ack_timer_.cancel();
+    close_timer_.cancel();
+    set_state(state::closed);
+    const error_code pending_ec = ec ? ec : error_code(error::closed);
+    if (connect_handler_) complete(std::exchange(connect_handler_, std::nullopt).value(), pending_ec);
+    if (receive_handler_) complete(std::exchange(receive_handler_, std::nullopt).value(), pending_ec, event{});
+    for (auto& h : close_handlers_) complete(std::move(h), ec);
+    close_handlers_.clear();
+    closing_ = false;
+}
+
+SWITCHBOARD_DECL void client_core::shutdown() {
+    asio::post(strand_, [self = shared_from_this()] {
+        self->on_event = nullptr;
+        self->on_state = nullptr;
+        self->on_gap = nullptr;
+        self->on_error = nullptr;
+        self->finish(error::closed);
+    });
+}
+
+} // namespace switchboard::detail
+
+#endif

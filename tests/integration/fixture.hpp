@@ -1,0 +1,95 @@
+// A switchboard server on 127.0.0.1 with an echo/topic protocol, for integration tests.
+// Distributed under the Boost Software License, Version 1.0.
+#pragma once
+
+#include "harness.hpp"
+
+#include <switchboard/switchboard.hpp>
+
+#include <boost/asio/use_future.hpp>
+
+#include <string>
+
+// The transports every integration test runs over. A test that exists for one
+// transport only says why in a comment.
+#define SWITCHBOARD_TRANSPORTS switchboard::websocket
+
+namespace harness {
+
+// The test server: echoes every event, except
+//   type "join"/"leave": joins/leaves the topic named by the data;
+//   type "publish": publishes the data as an event of type "news" to topic "news".
+struct test_server {
+    explicit test_server(switchboard::server_options o = {}, int threads = 2) : io(threads), server(io.ioc, local(o)) {
+        server.on_open([this](switchboard::session s) { opened.add(s); });
+        server.on_event([this](switchboard::session s, switchboard::event e) {
+            received.add(e);
+            if (e.type == "join") return s.join(e.data);
+            if (e.type == "leave") return s.leave(e.data);
+            if (e.type == "publish") return server.publish("news", {.type = "news", .data = e.data});
+            if (e.type == "close-me") return s.close("asked to");
+            s.send(std::move(e));
+        });
+        server.on_close([this](switchboard::session, switchboard::error_code ec) { closed.add(ec); });
+        server.start();
+    }
+
+    static switchboard::server_options local(switchboard::server_options o) {
+        o.address = "127.0.0.1";
+        o.port = 0;
+        return o;
+    }
+
+    // The URL of this server (through `port` when given, e.g. a proxy).
+    template <class Transport>
+    std::string url(unsigned short port = 0) const {
+        const char* scheme = Transport::kind == switchboard::transport_kind::websocket ? "ws" : "http";
+        return std::string(scheme) + "://127.0.0.1:" + std::to_string(port ? port : server.port()) + "/live";
+    }
+
+    io_threads io;
+    switchboard::server server;
+    recorder<switchboard::session> opened;
+    recorder<switchboard::event> received;
+    recorder<switchboard::error_code> closed;
+};
+
+// A client whose events, states and gaps are recorded.
+template <class Transport>
+struct test_client {
+    test_client(asio::io_context& ioc, const std::string& url, switchboard::client_options o = {})
+        : client(ioc, url, fast(o)) {
+        client.on_event([this](switchboard::event e) { events.add(std::move(e)); });
+        client.on_state([this](switchboard::state s) { states.add(s); });
+        client.on_gap([this](switchboard::gap g) { gaps.add(g); });
+    }
+
+    static switchboard::client_options fast(switchboard::client_options o) {
+        o.reconnect.initial_delay = std::chrono::milliseconds(20);
+        o.reconnect.max_delay = std::chrono::milliseconds(200);
+        return o;
+    }
+
+    void connect() { client.async_connect(asio::use_future).get(); }
+    void send(switchboard::event e) { client.async_send(std::move(e), asio::use_future).get(); }
+    void close() { client.async_close(asio::use_future).get(); }
+
+    switchboard::basic_client<Transport> client;
+    recorder<switchboard::event> events;
+    recorder<switchboard::state> states;
+    recorder<switchboard::gap> gaps;
+};
+
+inline std::vector<std::string> data_of(const std::vector<switchboard::event>& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events) out.push_back(e.data);
+    return out;
+}
+
+inline std::vector<std::string> numbered(int from, int to) {
+    std::vector<std::string> out;
+    for (int i = from; i <= to; ++i) out.push_back(std::to_string(i));
+    return out;
+}
+
+} // namespace harness

@@ -1,0 +1,181 @@
+// Helpers for integration tests: an io_context on its own threads, a waiting loop,
+// and a TCP proxy whose connections a test can cut to simulate a network failure.
+// Distributed under the Boost Software License, Version 1.0.
+#pragma once
+
+#include <switchboard/switchboard.hpp>
+
+#include <boost/asio.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace harness {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+// An io_context run by `threads` threads until the object is destroyed.
+class io_threads {
+public:
+    explicit io_threads(int threads = 1) : guard_(asio::make_work_guard(ioc)) {
+        for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { ioc.run(); });
+    }
+    ~io_threads() { stop(); }
+    void stop() {
+        guard_.reset();
+        ioc.stop();
+        for (auto& t : threads_)
+            if (t.joinable()) t.join();
+    }
+    asio::io_context ioc;
+
+private:
+    asio::executor_work_guard<asio::io_context::executor_type> guard_;
+    std::vector<std::thread> threads_;
+};
+
+// Polls `pred` until it holds or `timeout` passes; returns its last value.
+inline bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > deadline) return pred();
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+// Forwards every connection on its own port to 127.0.0.1:target. `cut()` closes every
+// connection in progress (both sides, abruptly), as a network failure would.
+class tcp_proxy {
+public:
+    explicit tcp_proxy(unsigned short target)
+        : ioc_(io_.ioc), acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), target_(target) {
+        accept();
+    }
+    ~tcp_proxy() {
+        run([this] {
+            boost::system::error_code ec;
+            acceptor_.close(ec);
+            cut_now();
+        });
+        io_.stop();
+    }
+    unsigned short port() const { return acceptor_.local_endpoint().port(); }
+
+    void cut() {
+        run([this] { cut_now(); });
+    }
+    // Refuse (close at once) new connections while true.
+    void block(bool b) { state_->blocked = b; }
+    int connections() const { return state_->accepted.load(); }
+
+private:
+    // Runs f on the proxy's thread and waits for it.
+    void run(std::function<void()> f) {
+        std::promise<void> done;
+        asio::post(ioc_, [&] {
+            f();
+            done.set_value();
+        });
+        done.get_future().wait();
+    }
+    void cut_now() {
+        std::lock_guard lock(state_->mutex);
+        for (auto& w : state_->pairs)
+            if (auto p = w.lock()) {
+                boost::system::error_code ec;
+                p->a.close(ec);
+                p->b.close(ec);
+            }
+        state_->pairs.clear();
+        ++state_->cuts;
+    }
+
+    struct pair {
+        explicit pair(asio::io_context& ioc, tcp::socket s) : a(std::move(s)), b(ioc) {}
+        tcp::socket a, b;
+        std::array<char, 16384> ab{}, ba{};
+    };
+    struct shared {
+        std::mutex mutex;
+        std::vector<std::weak_ptr<pair>> pairs;
+        std::atomic<bool> blocked{false};
+        std::atomic<int> accepted{0};
+        int cuts = 0;
+    };
+
+    void accept() {
+        acceptor_.async_accept([this, s = state_](boost::system::error_code ec, tcp::socket socket) {
+            if (ec) return;
+            if (s->blocked) {
+                socket.close(ec);
+            } else {
+                ++s->accepted;
+                auto p = std::make_shared<pair>(ioc_, std::move(socket));
+                {
+                    std::lock_guard lock(s->mutex);
+                    s->pairs.push_back(p);
+                }
+                p->b.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), target_),
+                                   [p](boost::system::error_code ec2) {
+                                       if (ec2) return close(p);
+                                       pump(p, p->a, p->b, p->ab);
+                                       pump(p, p->b, p->a, p->ba);
+                                   });
+            }
+            accept();
+        });
+    }
+    static void close(const std::shared_ptr<pair>& p) {
+        boost::system::error_code ec;
+        p->a.close(ec);
+        p->b.close(ec);
+    }
+    static void pump(std::shared_ptr<pair> p, tcp::socket& from, tcp::socket& to, std::array<char, 16384>& buf) {
+        from.async_read_some(asio::buffer(buf), [p, &from, &to, &buf](boost::system::error_code ec, std::size_t n) {
+            if (ec) return close(p);
+            asio::async_write(to, asio::buffer(buf.data(), n), [p, &from, &to, &buf](boost::system::error_code ec2, std::size_t) {
+                if (ec2) return close(p);
+                pump(p, from, to, buf);
+            });
+        });
+    }
+
+    io_threads io_{1};
+    asio::io_context& ioc_;
+    tcp::acceptor acceptor_;
+    unsigned short target_;
+    std::shared_ptr<shared> state_ = std::make_shared<shared>();
+};
+
+// A thread-safe record of what a client or server received.
+template <class T>
+class recorder {
+public:
+    void add(T v) {
+        std::lock_guard lock(mutex_);
+        items_.push_back(std::move(v));
+    }
+    std::vector<T> items() const {
+        std::lock_guard lock(mutex_);
+        return items_;
+    }
+    std::size_t size() const {
+        std::lock_guard lock(mutex_);
+        return items_.size();
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<T> items_;
+};
+
+} // namespace harness

@@ -1,0 +1,127 @@
+// Sessions outlive connections: drops, resumes, gaps and expiry, over every transport.
+// The network failures are real: a TCP proxy between client and server cuts them.
+// Distributed under the Boost Software License, Version 1.0.
+#include "fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace harness;
+using namespace std::chrono_literals;
+namespace sb = switchboard;
+
+namespace {
+std::vector<sb::event> of_type(const std::vector<sb::event>& all, const std::string& type) {
+    std::vector<sb::event> out;
+    for (const auto& e : all)
+        if (e.type == type) out.push_back(e);
+    return out;
+}
+} // namespace
+
+TEMPLATE_TEST_CASE("a client whose connection drops mid-stream resumes with every event exactly once, in order",
+                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+    test_server srv;
+    tcp_proxy proxy(srv.server.port());
+    test_client<TestType> c(srv.io.ioc, srv.template url<TestType>(proxy.port()));
+    c.connect();
+    c.send({.type = "join", .data = "news"});
+    REQUIRE(wait_until([&] { return srv.received.size() >= 1; }));
+
+    constexpr int downstream = 3000, upstream = 300;
+    for (int i = 1; i <= downstream; ++i) {
+        srv.server.publish("news", {.type = "news", .data = std::to_string(i)});
+        if (i <= upstream) c.send({.type = "up", .data = std::to_string(i)});
+        if (i % 700 == 0) { // the network drops, mid-stream, in both directions
+            REQUIRE(wait_until([&] { return c.client.current_state() == sb::state::open; }));
+            proxy.cut();
+        }
+        if (i % 100 == 0) std::this_thread::sleep_for(2ms);
+    }
+    REQUIRE(wait_until([&] { return of_type(c.events.items(), "news").size() >= downstream; }));
+    REQUIRE(wait_until([&] { return of_type(srv.received.items(), "up").size() >= upstream; }));
+    REQUIRE(wait_until([&] { return of_type(c.events.items(), "up").size() >= upstream; }));
+    std::this_thread::sleep_for(50ms); // anything duplicated would have arrived by now
+
+    CHECK(data_of(of_type(c.events.items(), "news")) == numbered(1, downstream));
+    CHECK(data_of(of_type(srv.received.items(), "up")) == numbered(1, upstream));
+    CHECK(data_of(of_type(c.events.items(), "up")) == numbered(1, upstream));
+    CHECK(c.gaps.size() == 0);
+    CHECK(proxy.connections() >= 5); // it really did reconnect
+    const auto states = c.states.items();
+    CHECK(std::count(states.begin(), states.end(), sb::state::reconnecting) >= 4);
+    CHECK(srv.opened.size() == 1); // one session throughout
+}
+
+TEMPLATE_TEST_CASE("events published while a client is away are replayed when it returns", "[integration]",
+                   SWITCHBOARD_TRANSPORTS) {
+    test_server srv;
+    tcp_proxy proxy(srv.server.port());
+    test_client<TestType> c(srv.io.ioc, srv.template url<TestType>(proxy.port()));
+    c.connect();
+    c.send({.type = "join", .data = "news"});
+    REQUIRE(wait_until([&] { return srv.received.size() >= 1; }));
+    proxy.block(true);
+    proxy.cut();
+    REQUIRE(wait_until([&] { return c.client.current_state() == sb::state::reconnecting; }));
+    for (int i = 1; i <= 100; ++i) srv.server.publish("news", {.type = "news", .data = std::to_string(i)});
+    c.send({.type = "up", .data = "sent while away"}); // queued, delivered once on resume
+    std::this_thread::sleep_for(100ms);
+    proxy.block(false);
+    REQUIRE(wait_until([&] { return c.events.size() >= 101; }));
+    std::this_thread::sleep_for(50ms);
+    CHECK(data_of(of_type(c.events.items(), "news")) == numbered(1, 100));
+    CHECK(of_type(srv.received.items(), "up").size() == 1);
+    CHECK(c.gaps.size() == 0);
+}
+
+TEMPLATE_TEST_CASE("a resume from beyond the replay window reports the exact gap, then delivers the rest",
+                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+    sb::server_options o;
+    o.replay.max_events = 10;
+    test_server srv(o);
+    tcp_proxy proxy(srv.server.port());
+    test_client<TestType> c(srv.io.ioc, srv.template url<TestType>(proxy.port()));
+    c.connect();
+    c.send({.type = "join", .data = "news"});
+    REQUIRE(wait_until([&] { return srv.received.size() >= 1; }));
+    for (int i = 1; i <= 5; ++i) srv.server.publish("news", {.type = "news", .data = std::to_string(i)});
+    REQUIRE(wait_until([&] { return c.events.size() >= 5; }));
+
+    proxy.block(true);
+    proxy.cut();
+    REQUIRE(wait_until([&] { return c.client.current_state() == sb::state::reconnecting; }));
+    for (int i = 6; i <= 50; ++i) srv.server.publish("news", {.type = "news", .data = std::to_string(i)});
+    std::this_thread::sleep_for(50ms);
+    proxy.block(false);
+
+    REQUIRE(wait_until([&] { return c.events.size() >= 15; }));
+    REQUIRE(c.gaps.size() == 1);
+    CHECK(c.gaps.items()[0] == sb::gap{6, 40});
+    auto expected = numbered(1, 5);
+    for (auto& s : numbered(41, 50)) expected.push_back(s);
+    CHECK(data_of(c.events.items()) == expected);
+}
+
+TEMPLATE_TEST_CASE("a client that returns after its session expired is told, and gets a new session",
+                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+    sb::server_options o;
+    o.session_timeout = 100ms;
+    test_server srv(o);
+    tcp_proxy proxy(srv.server.port());
+    test_client<TestType> c(srv.io.ioc, srv.template url<TestType>(proxy.port()));
+    recorder<sb::error_code> errors;
+    c.client.on_error([&](sb::error_code ec) { errors.add(ec); });
+    c.connect();
+    proxy.block(true);
+    proxy.cut();
+    REQUIRE(wait_until([&] { return srv.closed.size() == 1; })); // expired on the server
+    CHECK(srv.closed.items()[0] == sb::error::session_expired);
+    proxy.block(false);
+    REQUIRE(wait_until([&] { return errors.size() >= 1; }));
+    CHECK(errors.items()[0] == sb::error::session_expired);
+    REQUIRE(wait_until([&] { return c.client.current_state() == sb::state::open; }));
+    c.send({.type = "echo", .data = "new session"});
+    REQUIRE(wait_until([&] { return c.events.size() >= 1; }));
+    CHECK(c.events.items().back().data == "new session");
+    CHECK(srv.opened.size() == 2);
+}

@@ -1,0 +1,253 @@
+// The WebSocket server's RFC 6455 frame path and its limits, against Beast's client and
+// raw sockets. WebSocket only: these cases are about WebSocket frames and handshakes.
+// Distributed under the Boost Software License, Version 1.0.
+#include "fixture.hpp"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace harness;
+using namespace std::chrono_literals;
+namespace sb = switchboard;
+namespace beast = boost::beast;
+namespace bws = boost::beast::websocket;
+namespace http = boost::beast::http;
+
+namespace {
+
+// A plain RFC 6455 client (Beast, synchronous) on its own io_context.
+struct raw_client {
+    asio::io_context ioc;
+    bws::stream<tcp::socket> ws{ioc};
+    explicit raw_client(unsigned short port, const std::string& target = "/live") {
+        ws.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        ws.handshake("127.0.0.1:" + std::to_string(port), target);
+    }
+    // Reads until the server closes; returns its close code (0 if the TCP connection just ended).
+    int read_close_code() {
+        beast::flat_buffer b;
+        beast::error_code ec;
+        while (!ec) ws.read(b, ec);
+        return ec == bws::error::closed ? static_cast<int>(ws.reason().code) : 0;
+    }
+};
+
+// Sends raw bytes after a valid handshake and returns the close code the server answers.
+int close_code_after(unsigned short port, const std::string& bytes) {
+    raw_client c(port);
+    asio::write(c.ws.next_layer(), asio::buffer(bytes));
+    return c.read_close_code();
+}
+
+std::string masked_frame(std::uint8_t first, std::string_view payload) {
+    std::string f{static_cast<char>(first), static_cast<char>(0x80 | payload.size())};
+    f.append("\0\0\0\0", 4); // a zero mask keeps the payload readable
+    f.append(payload);
+    return f;
+}
+
+http::response<http::string_body> http_get(unsigned short port, const std::string& target,
+                                           const std::string& extra_header = {}) {
+    asio::io_context ioc;
+    tcp::socket s(ioc);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    std::string req = "GET " + target + " HTTP/1.1\r\nHost: x\r\n" + extra_header + "\r\n";
+    asio::write(s, asio::buffer(req));
+    beast::flat_buffer b;
+    http::response<http::string_body> res;
+    http::read(s, b, res);
+    return res;
+}
+
+} // namespace
+
+TEST_CASE("a plain RFC 6455 client (no session protocol) is served: each message is an event") {
+    test_server srv;
+    raw_client c(srv.server.port());
+    c.ws.write(asio::buffer(std::string("hello")));
+    beast::flat_buffer b;
+    c.ws.read(b);
+    CHECK(beast::buffers_to_string(b.data()) == "hello");
+    CHECK(c.ws.got_text());
+    REQUIRE(wait_until([&] { return srv.received.size() == 1; }));
+    CHECK(srv.received.items()[0] == sb::event{.type = "message", .data = "hello"});
+    c.ws.binary(true);
+    c.ws.write(asio::buffer(std::string("\x00\x01", 2)));
+    b.clear();
+    c.ws.read(b);
+    CHECK(c.ws.got_binary());
+    c.ws.close(bws::close_code::normal);
+    REQUIRE(wait_until([&] { return srv.closed.size() == 1; }));
+}
+
+TEST_CASE("fragmented messages and pings between fragments are handled") {
+    test_server srv;
+    raw_client c(srv.server.port());
+    c.ws.auto_fragment(true);
+    c.ws.write_buffer_bytes(8);
+    const std::string text(100, 'f');
+    c.ws.write(asio::buffer(text));
+    beast::flat_buffer b;
+    c.ws.read(b);
+    CHECK(beast::buffers_to_string(b.data()) == text);
+}
+
+TEST_CASE("a message over max_message_size closes with 1009") {
+    sb::server_options o;
+    o.max_message_size = 1000;
+    test_server srv(o);
+    raw_client c(srv.server.port());
+    c.ws.write(asio::buffer(std::string(2000, 'x')));
+    CHECK(c.read_close_code() == 1009);
+    REQUIRE(wait_until([&] { return srv.closed.size() == 1; }));
+    CHECK(srv.closed.items()[0] == sb::error::message_too_big);
+}
+
+TEST_CASE("invalid UTF-8 in a text message closes with 1007") {
+    test_server srv;
+    raw_client c(srv.server.port());
+    c.ws.write(asio::buffer(std::string("\xc0\xaf")));
+    CHECK(c.read_close_code() == 1007);
+}
+
+TEST_CASE("malformed frames close with 1002") {
+    test_server srv;
+    const auto port = srv.server.port();
+    std::string unmasked = masked_frame(0x81, "x");
+    unmasked[1] = 0x01; // clear the mask bit (and keep the length)
+    unmasked.erase(2, 4);
+    CHECK(close_code_after(port, unmasked) == 1002);
+    CHECK(close_code_after(port, masked_frame(0xC1, "x")) == 1002); // reserved bit
+    CHECK(close_code_after(port, masked_frame(0x83, "x")) == 1002); // reserved opcode
+    CHECK(close_code_after(port, masked_frame(0x80, "x")) == 1002); // continuation first
+}
+
+TEST_CASE("a malformed switchboard frame in session mode closes with 1002") {
+    test_server srv;
+    raw_client c(srv.server.port(), "/live?sb=1");
+    beast::flat_buffer b;
+    c.ws.read(b); // the welcome
+    CHECK(beast::buffers_to_string(b.data()).rfind("W{", 0) == 0);
+    c.ws.write(asio::buffer(std::string("E1 x nonsense")));
+    CHECK(c.read_close_code() == 1002);
+}
+
+TEST_CASE("a connection that never completes its handshake is closed after handshake_timeout") {
+    sb::server_options o;
+    o.handshake_timeout = 200ms;
+    test_server srv(o);
+    asio::io_context ioc;
+    tcp::socket s(ioc);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), srv.server.port()));
+    asio::write(s, asio::buffer(std::string("GET /live HTTP/1.1\r\n"))); // and never the rest
+    const auto start = std::chrono::steady_clock::now();
+    char c;
+    beast::error_code ec;
+    s.read_some(asio::buffer(&c, 1), ec);
+    CHECK(ec); // closed by the server
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    REQUIRE(wait_until([&] { return srv.server.connection_count() == 0; }));
+}
+
+TEST_CASE("a client that stops answering is dropped after the heartbeat timeout") {
+    sb::server_options o;
+    o.heartbeat = {.interval = 50ms, .timeout = 300ms};
+    test_server srv(o);
+    raw_client c(srv.server.port()); // never reads again, so never answers a ping
+    REQUIRE(wait_until([&] { return srv.closed.size() == 1; }, 5s));
+    CHECK(srv.closed.items()[0] == sb::error::heartbeat_timeout);
+}
+
+TEST_CASE("a client that answers pings stays connected past the heartbeat timeout") {
+    sb::server_options o;
+    o.heartbeat = {.interval = 50ms, .timeout = 300ms};
+    test_server srv(o);
+    test_client<sb::websocket> c(srv.io.ioc, srv.url<sb::websocket>());
+    c.connect();
+    std::this_thread::sleep_for(800ms);
+    CHECK(srv.closed.size() == 0);
+    CHECK(c.client.current_state() == sb::state::open);
+}
+
+TEST_CASE("a consumer slower than max_queued_bytes is closed and the queue stays bounded") {
+    sb::server_options o;
+    o.max_message_size = 16 << 10;
+    o.max_queued_bytes = 256 << 10;
+    test_server srv(o);
+    srv.server.on_open([](sb::session s) {
+        const std::string payload(1024, 'p');
+        for (int i = 0; i < 20000; ++i) s.send({.data = payload}); // 20 MiB to a client that never reads
+    });
+    raw_client c(srv.server.port());
+    REQUIRE(wait_until([&] { return srv.closed.size() == 1; }));
+    CHECK(srv.closed.items()[0] == sb::error::queue_full);
+}
+
+TEST_CASE("connections beyond max_connections are refused with 503") {
+    sb::server_options o;
+    o.max_connections = 2;
+    test_server srv(o);
+    raw_client a(srv.server.port()), b(srv.server.port());
+    REQUIRE(wait_until([&] { return srv.server.connection_count() == 2; }));
+    CHECK(http_get(srv.server.port(), "/live").result() == http::status::service_unavailable);
+}
+
+TEST_CASE("sessions beyond max_sessions are refused with 503") {
+    sb::server_options o;
+    o.max_sessions = 1;
+    test_server srv(o);
+    raw_client a(srv.server.port());
+    REQUIRE(wait_until([&] { return srv.server.session_count() == 1; }));
+    asio::io_context ioc;
+    bws::stream<tcp::socket> ws{ioc};
+    ws.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), srv.server.port()));
+    bws::response_type res;
+    beast::error_code ec;
+    ws.handshake(res, "127.0.0.1", "/live", ec);
+    CHECK(ec == bws::error::upgrade_declined);
+    CHECK(res.result() == http::status::service_unavailable);
+}
+
+TEST_CASE("other paths are 404 and oversize request headers are 431") {
+    test_server srv;
+    CHECK(http_get(srv.server.port(), "/other").result() == http::status::not_found);
+    CHECK(http_get(srv.server.port(), "/live", "X-Big: " + std::string(10000, 'b') + "\r\n").result() ==
+          http::status::request_header_fields_too_large);
+}
+
+TEST_CASE("a bad WebSocket handshake is refused with a clear status") {
+    test_server srv;
+    const auto port = srv.server.port();
+    const std::string upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\n";
+    CHECK(http_get(port, "/live", upgrade + "Sec-WebSocket-Version: 13\r\n").result() == http::status::bad_request);
+    CHECK(http_get(port, "/live", upgrade + "Sec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
+              .result() == http::status::upgrade_required);
+    CHECK(http_get(port, "/live?sb=99", upgrade +
+                                            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
+              .result() == http::status::bad_request);
+}
+
+TEST_CASE("the server serves requests handed over by an existing Beast HTTP server") {
+    io_threads io;
+    sb::server srv(io.ioc, {.address = "127.0.0.1", .port = 0});
+    srv.on_event([](sb::session s, sb::event e) { s.send(e); });
+    // The application's own listener: reads the request itself, hands over the upgrade.
+    tcp::acceptor app(io.ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    app.async_accept([&](beast::error_code ec, tcp::socket socket) {
+        REQUIRE_FALSE(ec);
+        auto buffer = std::make_shared<beast::flat_buffer>();
+        auto req = std::make_shared<http::request<http::string_body>>();
+        auto sock = std::make_shared<tcp::socket>(std::move(socket));
+        http::async_read(*sock, *buffer, *req, [&srv, sock, buffer, req](beast::error_code, std::size_t) {
+            srv.handle(std::move(*sock), std::move(*req), std::move(*buffer));
+        });
+    });
+    test_client<sb::websocket> c(io.ioc, "ws://127.0.0.1:" + std::to_string(app.local_endpoint().port()) + "/app/ws");
+    c.connect();
+    c.send({.data = "embedded"});
+    REQUIRE(wait_until([&] { return c.events.size() == 1; }));
+    CHECK(c.events.items()[0].data == "embedded");
+}
