@@ -81,6 +81,7 @@ TEST_CASE("a plain RFC 6455 client (no session protocol) is served: each message
     CHECK(c.ws.got_binary());
     c.ws.close(bws::close_code::normal);
     REQUIRE(wait_until([&] { return srv.closed.size() == 1; }));
+    CHECK_FALSE(srv.closed.items()[0]); // a normal close ends a plain session cleanly
 }
 
 TEST_CASE("fragmented messages and pings between fragments are handled") {

@@ -241,9 +241,11 @@ SWITCHBOARD_DECL void server_connection::on_ping(std::string_view payload) {
 
 SWITCHBOARD_DECL void server_connection::on_close(std::uint16_t code, std::string_view) {
     // Echo the close (RFC 6455 section 5.5.1); the session decides whether it ends.
-    close_ec_ = error::connection_lost;
+    // A normal close ends a plain session cleanly; a session-mode session stays resumable.
+    const bool clean = code == normal || code == going_away || code == no_status;
+    close_ec_ = clean ? error_code{} : error_code(error::connection_lost);
     close(code == no_status ? std::uint16_t{normal} : code, "");
-    session_->detach(this, error::connection_lost);
+    session_->detach(this, close_ec_);
 }
 
 SWITCHBOARD_DECL void server_connection::on_error(std::uint16_t code, const char* reason) {

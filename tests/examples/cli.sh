@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The command-line examples against each other: switchboard-cat talks to
+# switchboard-echo-server; output, exit codes and error lines are checked.
+#   cli.sh ECHO_SERVER CAT
+set -uo pipefail
+server_bin=$1 cat_bin=$2
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$server_bin" --port "$port" 2>/dev/null &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+url="ws://127.0.0.1:$port/live"
+failures=0 passed=0
+check() { # name expected actual
+  if [ "$2" == "$3" ]; then passed=$((passed + 1)); else failures=$((failures + 1)); printf 'FAIL %s\n--- expected\n%s\n--- got\n%s\n' "$1" "$2" "$3"; fi
+}
+
+out=$(printf 'one\ntwo\n' | "$cat_bin" --send zero "$url"); code=$?
+check "stdin and --send lines are echoed in order" $'zero\none\ntwo' "$out"
+check "exit 0 at end of input once acknowledged" 0 "$code"
+
+out=$("$cat_bin" --json --type chat --send hi "$url" < /dev/null)
+check "--json prints one object per event" '{"binary":false,"data":"hi","id":"1","type":"chat"}' "$out"
+
+out=$("$cat_bin" --plain --send raw "$url" < /dev/null)
+check "--plain talks plain RFC 6455" "raw" "$out"
+
+err=$("$cat_bin" "ws://127.0.0.1:1/live" < /dev/null 2>&1 >/dev/null); code=$?
+check "a refused connection exits 1" 1 "$code"
+check "with a one-line error" 1 "$(printf '%s\n' "$err" | wc -l)"
+
+err=$("$cat_bin" --transport polling "http://127.0.0.1:$port/live" < /dev/null 2>&1 >/dev/null); code=$?
+check "a transport not built yet fails clearly" "1:switchboard-cat: the polling transport is not available in this build" "$code:$err"
+
+"$cat_bin" --bogus "$url" < /dev/null > /dev/null 2>&1; code=$?
+check "bad usage exits 2" 2 "$code"
+
+echo "$passed passed, $failures failed"
+[ "$failures" -eq 0 ]
