@@ -70,7 +70,12 @@ struct test_client {
         return o;
     }
 
-    void connect() { client.async_connect(asio::use_future).get(); }
+    void connect() {
+        auto f = client.async_connect(asio::use_future);
+        if (f.wait_for(std::chrono::seconds(20)) != std::future_status::ready)
+            throw std::runtime_error("connect did not complete within 20 s");
+        f.get();
+    }
     void send(switchboard::event e) { client.async_send(std::move(e), asio::use_future).get(); }
     void close() { client.async_close(asio::use_future).get(); }
 

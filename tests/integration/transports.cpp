@@ -66,6 +66,8 @@ TEMPLATE_TEST_CASE("a published event reaches each of 100 subscribers once, in o
     REQUIRE(wait_until([&] { return srv.received.size() >= 100; }));
     for (int i = 1; i <= 20; ++i) srv.server.publish("news", {.type = "news", .data = std::to_string(i)});
     for (auto& c : clients) {
+        INFO("a client got " << c->events.size() << " events; its states: " << c->states.size()
+                             << ", now " << c->client.current_state());
         REQUIRE(wait_until([&] { return c->events.size() >= 20; }));
         CHECK(data_of(c->events.items()) == numbered(1, 20));
     }

@@ -82,7 +82,20 @@ SWITCHBOARD_DECL void client_core::on_connected(std::uint64_t gen, error_code ec
         return lost(ec);
     }
     connected_ = true;
-    if (options_.session) return; // open once the welcome frame arrives
+    if (options_.session) {
+        // Open once the welcome frame arrives, which must be within connect_timeout.
+        reconnect_timer_.expires_after(options_.connect_timeout);
+        reconnect_timer_.async_wait([w = weak_from_this(), gen](error_code timer_ec) {
+            auto self = w.lock();
+            if (!self || timer_ec || gen != self->generation_ || self->state_ == state::open) return;
+            ++self->generation_;
+            if (self->carrier_) self->carrier_->abort();
+            self->carrier_.reset();
+            self->connected_ = false;
+            self->lost(error::handshake_timeout);
+        });
+        return;
+    }
     set_state(state::open);
     backoff_.connected(backoff::clock::now());
     for (auto& e : plain_queue_) carrier_->send_event(0, e);
@@ -101,6 +114,7 @@ SWITCHBOARD_DECL void client_core::on_welcome(std::string_view body) {
         in_ = inbound_sequencer(options_.replay);
         out_ = replay_window<event>(options_.replay);
     }
+    reconnect_timer_.cancel();
     token_ = w->token;
     auto plan = out_.resume(w->last);
     if (plan.ec) return finish(plan.ec);

@@ -300,7 +300,9 @@ SWITCHBOARD_DECL void server_core::start() {
 }
 
 SWITCHBOARD_DECL void server_core::accept() {
-    acceptor_.async_accept([self = shared_from_this()](error_code ec, tcp::socket socket) {
+    // Each socket gets its own strand: the HTTP phase's read and its timeout (Beast's
+    // tcp_stream) must never run concurrently when several threads run the io_context.
+    acceptor_.async_accept(asio::make_strand(ioc), [self = shared_from_this()](error_code ec, tcp::socket socket) {
         if (self->stopped()) return;
         if (!ec) self->serve(std::move(socket));
         if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return;

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# switchboard's WebSocket benchmark: every peer server in one run, same load generator,
+# same machine, figures side by side with ratios to the raw Beast peer.
+#   bash tests/bench/run.sh [SECONDS] [IDLE_CONNECTIONS]
+# Builds the release preset's benchmark targets and installs the Node peer (npm ci) if
+# needed. Each server gets one thread; the load generator the other core.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds="${1:-5}"
+idle="${2:-10000}"
+bash .ci/deps libwebsocketpp-dev nodejs npm python3 >/dev/null
+cmake --preset release >/dev/null
+cmake --build --preset release --target bench-switchboard-server bench-beast-server bench-websocketpp-server bench-loadgen >/dev/null
+(cd tests/bench/node && { [ -d node_modules/ws ] || npm ci --no-audit --no-fund >/dev/null; })
+ulimit -n 65536
+bin=build/release/tests/bench
+port=9700
+
+peers=(switchboard beast websocketpp node)
+start_server() { # peer mode -> pid
+  case "$1" in
+    switchboard) "$bin/bench-switchboard-server" "$port" "$2" ;;
+    beast) "$bin/bench-beast-server" "$port" "$2" ;;
+    websocketpp) "$bin/bench-websocketpp-server" "$port" "$2" ;;
+    node) node tests/bench/node/ws_server.js "$port" "$2" ;;
+  esac > /dev/null &
+  server=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
+  echo "server $1 did not start" >&2; return 1
+}
+stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; port=$((port + 1)); }
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+declare -A echo_rate echo_p50 echo_p99 fan_rate fan_p99 idle_bytes
+for peer in "${peers[@]}"; do
+  start_server "$peer" echo
+  out=$("$bin/bench-loadgen" "$port" echo 100 32 "$seconds")
+  stop_server
+  echo_rate[$peer]=$(field messages_per_s "$out"); echo_p50[$peer]=$(field p50_us "$out"); echo_p99[$peer]=$(field p99_us "$out")
+
+  start_server "$peer" fanout
+  out=$("$bin/bench-loadgen" "$port" fanout 100 32 "$seconds")
+  stop_server
+  fan_rate[$peer]=$(field rounds_per_s "$out"); fan_p99[$peer]=$(field round_p99_us "$out")
+
+  start_server "$peer" echo
+  sleep 0.5
+  before=$(rss_kib "$server")
+  coproc LOADGEN { "$bin/bench-loadgen" "$port" idle "$idle" 0 60; }
+  read -r _ <&"${LOADGEN[0]}"   # "ready": every connection is open and upgraded
+  sleep 1
+  after=$(rss_kib "$server")
+  kill "$LOADGEN_PID" 2>/dev/null; wait "$LOADGEN_PID" 2>/dev/null || true
+  stop_server
+  idle_bytes[$peer]=$(( (after - before) * 1024 / idle ))
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+echo
+echo "WebSocket benchmark: ${seconds} s per run, 100 connections, 32-byte messages; idle: $idle connections"
+printf "%-12s | %12s %6s %9s %9s | %10s %6s %11s | %13s %6s\n" peer "echo msg/s" "×beast" "p50 µs" "p99 µs" "fan-out r/s" "×beast" "round p99 µs" "idle B/conn" "×beast"
+for peer in "${peers[@]}"; do
+  printf "%-12s | %12s %6s %9s %9s | %10s %6s %11s | %13s %6s\n" "$peer" \
+    "${echo_rate[$peer]}" "$(ratio "${echo_rate[$peer]}" "${echo_rate[beast]}")" "${echo_p50[$peer]}" "${echo_p99[$peer]}" \
+    "${fan_rate[$peer]}" "$(ratio "${fan_rate[$peer]}" "${fan_rate[beast]}")" "${fan_p99[$peer]}" \
+    "${idle_bytes[$peer]}" "$(ratio "${idle_bytes[$peer]}" "${idle_bytes[beast]}")"
+done

@@ -1,0 +1,25 @@
+// The switchboard server under benchmark (plain mode, so that any RFC 6455 client can
+// load it): echo, or fan-out of every message to every connection through a topic.
+//   bench-switchboard-server PORT echo|fanout
+// Distributed under the Boost Software License, Version 1.0.
+#include <switchboard/switchboard.hpp>
+
+#include <iostream>
+#include <string>
+
+namespace sb = switchboard;
+
+int main(int argc, char** argv) {
+    if (argc < 3) return 2;
+    const bool fanout = std::string(argv[2]) == "fanout";
+    boost::asio::io_context ioc{1};
+    sb::server server{ioc, {.address = "127.0.0.1", .port = static_cast<unsigned short>(std::stoi(argv[1]))}};
+    server.on_open([](sb::session s) { s.join("all"); });
+    server.on_event([&](sb::session s, sb::event e) {
+        if (fanout) server.publish("all", std::move(e));
+        else s.send(std::move(e));
+    });
+    server.start();
+    std::cout << "ready" << std::endl;
+    ioc.run();
+}
