@@ -8,21 +8,22 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-5}"
 idle="${2:-10000}"
-bash .ci/deps libwebsocketpp-dev nodejs npm python3 >/dev/null
+bash .ci/deps libwebsocketpp-dev >/dev/null
+command -v node >/dev/null || bash .ci/deps nodejs npm >/dev/null
 cmake --preset release >/dev/null
 cmake --build --preset release --target bench-switchboard-server bench-beast-server bench-websocketpp-server bench-loadgen >/dev/null
 (cd tests/bench/node && { [ -d node_modules/ws ] || npm ci --no-audit --no-fund >/dev/null; })
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)" # idle connections need one descriptor each, on each side
 bin=build/release/tests/bench
 port=9700
 
 peers=(switchboard beast websocketpp node)
 start_server() { # peer mode -> pid
-  case "$1" in
-    switchboard) "$bin/bench-switchboard-server" "$port" "$2" ;;
-    beast) "$bin/bench-beast-server" "$port" "$2" ;;
-    websocketpp) "$bin/bench-websocketpp-server" "$port" "$2" ;;
-    node) node tests/bench/node/ws_server.js "$port" "$2" ;;
+  case "$1" in # exec: $! must be the server itself, for kill and /proc
+    switchboard) exec "$bin/bench-switchboard-server" "$port" "$2" ;;
+    beast) exec "$bin/bench-beast-server" "$port" "$2" ;;
+    websocketpp) exec "$bin/bench-websocketpp-server" "$port" "$2" ;;
+    node) exec node tests/bench/node/ws_server.js "$port" "$2" ;;
   esac > /dev/null &
   server=$!
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
@@ -34,6 +35,7 @@ rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 declare -A echo_rate echo_p50 echo_p99 fan_rate fan_p99 idle_bytes
 for peer in "${peers[@]}"; do
+  echo "measuring $peer ..." >&2
   start_server "$peer" echo
   out=$("$bin/bench-loadgen" "$port" echo 100 32 "$seconds")
   stop_server

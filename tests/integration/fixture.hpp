@@ -23,12 +23,14 @@ struct test_server {
     explicit test_server(switchboard::server_options o = {}, int threads = 2) : io(threads), server(io.ioc, local(o)) {
         server.on_open([this](switchboard::session s) { opened.add(s); });
         server.on_event([this](switchboard::session s, switchboard::event e) {
-            received.add(e);
-            if (e.type == "join") return s.join(e.data);
-            if (e.type == "leave") return s.leave(e.data);
-            if (e.type == "publish") return server.publish("news", {.type = "news", .data = e.data});
-            if (e.type == "close-me") return s.close("asked to");
-            s.send(std::move(e));
+            // Recorded after it took effect: a test that saw it recorded can rely on it.
+            const auto record = e;
+            if (e.type == "join") s.join(e.data);
+            else if (e.type == "leave") s.leave(e.data);
+            else if (e.type == "publish") server.publish("news", {.type = "news", .data = e.data});
+            else if (e.type == "close-me") s.close("asked to");
+            else s.send(std::move(e));
+            received.add(record);
         });
         server.on_close([this](switchboard::session, switchboard::error_code ec) { closed.add(ec); });
         server.start();
