@@ -12,7 +12,7 @@ bash .ci/deps libwebsocketpp-dev >/dev/null
 command -v node >/dev/null || bash .ci/deps nodejs npm >/dev/null
 cmake --preset release >/dev/null
 cmake --build --preset release --target bench-switchboard-server bench-beast-server bench-websocketpp-server bench-loadgen >/dev/null
-(cd tests/bench/node && { [ -d node_modules/ws ] || npm ci --no-audit --no-fund >/dev/null; })
+(cd tests/node && { [ -d node_modules/ws ] || npm ci --no-audit --no-fund >/dev/null; })
 ulimit -n "$(ulimit -Hn)" # idle connections need one descriptor each, on each side
 bin=build/release/tests/bench
 port=9700
@@ -23,7 +23,7 @@ start_server() { # peer mode -> pid
     switchboard) exec "$bin/bench-switchboard-server" "$port" "$2" ;;
     beast) exec "$bin/bench-beast-server" "$port" "$2" ;;
     websocketpp) exec "$bin/bench-websocketpp-server" "$port" "$2" ;;
-    node) exec node tests/bench/node/ws_server.js "$port" "$2" ;;
+    node) NODE_PATH=tests/node/node_modules exec node tests/bench/ws_server.js "$port" "$2" ;;
   esac > /dev/null &
   server=$!
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done

@@ -116,8 +116,8 @@ private:
     replay_window<shared_event> out_;
     inbound_sequencer in_;
     std::weak_ptr<connection_base> conn_; // the connection owns the session, not the reverse
-    std::optional<asio::steady_timer> expiry_timer_;
-    std::optional<asio::steady_timer> ack_timer_;
+    std::unique_ptr<asio::steady_timer> expiry_timer_; // made when first needed:
+    std::unique_ptr<asio::steady_timer> ack_timer_;    // an idle session holds neither
     bool ack_timer_armed_ = false;
     bool opened_ = false;
     bool closed_ = false;

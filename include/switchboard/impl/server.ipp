@@ -10,6 +10,7 @@
 #include <switchboard/websocket/server_connection.hpp>
 #include <switchboard/impl/websocket_server.ipp>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
@@ -116,7 +117,7 @@ SWITCHBOARD_DECL void server_session::detach(connection_base* c, error_code ec) 
     if (closed_) return;
     const bool fatal = ec == error::queue_full || ec == error::protocol_violation || ec == error::message_too_big;
     if (!resumable_ || fatal) return finish(ec);
-    if (!expiry_timer_) expiry_timer_.emplace(strand_);
+    if (!expiry_timer_) expiry_timer_ = std::make_unique<asio::steady_timer>(strand_);
     expiry_timer_->expires_after(core_->options.session_timeout);
     expiry_timer_->async_wait([self = shared_from_this()](error_code timer_ec) {
         if (!timer_ec && !self->conn_.lock()) self->finish(error::session_expired);
@@ -159,7 +160,7 @@ SWITCHBOARD_DECL void server_session::maybe_ack() {
 
 SWITCHBOARD_DECL void server_session::arm_ack_timer() {
     if (ack_timer_armed_) return;
-    if (!ack_timer_) ack_timer_.emplace(strand_);
+    if (!ack_timer_) ack_timer_ = std::make_unique<asio::steady_timer>(strand_);
     ack_timer_armed_ = true;
     ack_timer_->expires_after(core_->options.replay.ack_interval);
     ack_timer_->async_wait([self = shared_from_this()](error_code ec) {
@@ -205,7 +206,8 @@ SWITCHBOARD_DECL void server_session::finish(error_code ec) {
 }
 
 SWITCHBOARD_DECL void server_session::post_send(shared_event ev) {
-    asio::post(strand_, [self = shared_from_this(), ev = std::move(ev)] { self->send_now(ev); });
+    // Inline when already on the session's strand (an echo from on_event), else queued.
+    asio::dispatch(strand_, [self = shared_from_this(), ev = std::move(ev)] { self->send_now(ev); });
 }
 
 SWITCHBOARD_DECL void server_session::post_close(std::string reason) {

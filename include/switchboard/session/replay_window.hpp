@@ -10,7 +10,7 @@
 #include <switchboard/session/sequence.hpp>
 
 #include <cstddef>
-#include <deque>
+#include <vector>
 #include <optional>
 #include <utility>
 
@@ -53,8 +53,7 @@ public:
         const sequence_number seq = ++last_sent_;
         entries_.push_back(item{seq, bytes, std::move(entry)});
         bytes_ += bytes;
-        while (entries_.size() > 1 && (entries_.size() > max_events_ || bytes_ > max_bytes_))
-            pop_front();
+        while (size() > 1 && (size() > max_events_ || bytes_ > max_bytes_)) pop_front();
         return seq;
     }
 
@@ -64,7 +63,7 @@ public:
     */
     error_code acknowledge(sequence_number upto) {
         if (upto > last_sent_) return error::invalid_resume;
-        while (!entries_.empty() && entries_.front().seq <= upto) pop_front();
+        while (!empty() && entries_[head_].seq <= upto) pop_front();
         return {};
     }
 
@@ -80,7 +79,7 @@ public:
             return plan;
         }
         plan.replay_after = last_seen;
-        const sequence_number first_held = entries_.empty() ? last_sent_ + 1 : entries_.front().seq;
+        const sequence_number first_held = empty() ? last_sent_ + 1 : entries_[head_].seq;
         if (last_seen + 1 < first_held) plan.lost = gap{last_seen + 1, first_held - 1};
         return plan;
     }
@@ -88,18 +87,18 @@ public:
     /// Calls `f(sequence_number, const Entry&)` for each held event after `after`, in order.
     template <class F>
     void for_each_after(sequence_number after, F&& f) const {
-        for (const auto& it : entries_)
-            if (it.seq > after) f(it.seq, it.entry);
+        for (std::size_t i = head_; i < entries_.size(); ++i)
+            if (entries_[i].seq > after) f(entries_[i].seq, entries_[i].entry);
     }
 
     /// The number of the last event pushed (0 if none).
     sequence_number last_sent() const noexcept { return last_sent_; }
     /// How many events are held for replay.
-    std::size_t size() const noexcept { return entries_.size(); }
+    std::size_t size() const noexcept { return entries_.size() - head_; }
     /// The bytes charged by the held events.
     std::size_t bytes() const noexcept { return bytes_; }
     /// Whether no event is held.
-    bool empty() const noexcept { return entries_.empty(); }
+    bool empty() const noexcept { return head_ == entries_.size(); }
 
 private:
     struct item {
@@ -108,14 +107,24 @@ private:
         Entry entry;
     };
 
+    // A vector used as a queue from head_: nothing is allocated until the first push,
+    // and the memory goes back as soon as the window empties (an idle session holds none).
     void pop_front() {
-        bytes_ -= entries_.front().bytes;
-        entries_.pop_front();
+        bytes_ -= entries_[head_].bytes;
+        entries_[head_].entry = Entry{}; // release what it holds now
+        if (++head_ == entries_.size()) {
+            entries_ = {};
+            head_ = 0;
+        } else if (head_ >= 64 && head_ * 2 >= entries_.size()) {
+            entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(head_));
+            head_ = 0;
+        }
     }
 
     std::size_t max_events_;
     std::size_t max_bytes_;
-    std::deque<item> entries_;
+    std::vector<item> entries_;
+    std::size_t head_ = 0;
     std::size_t bytes_ = 0;
     sequence_number last_sent_ = 0;
 };

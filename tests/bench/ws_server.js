@@ -1,5 +1,5 @@
 // The Node peer of switchboard's WebSocket benchmark: the `ws` package.
-//   node ws_server.js PORT echo|fanout
+//   NODE_PATH=tests/node/node_modules node tests/bench/ws_server.js PORT echo|fanout
 // echo: each message goes back to its sender; fanout: each message goes to every
 // connection (one encoded frame, ws.send per client).
 'use strict';

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Interop: the switchboard server with the npm `ws` and Python `websockets` clients,
+# and the switchboard client (switchboard-cat --plain) against both as servers.
+#   run.sh ECHO_SERVER CAT
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+server_bin=$1 cat_bin=$2
+export NODE_PATH="$here/../node/node_modules"
+py=/usr/bin/python3 # Debian's python3-websockets lives with the system interpreter
+free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null' EXIT
+passed=0 failed=0
+check() { if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $1"; fi; }
+
+port=$(free_port)
+"$server_bin" --port "$port" 2>/dev/null & pids+=($!)
+wait_port "$port"
+node "$here/ws_peer.js" client "ws://127.0.0.1:$port/live"; check "npm ws client against the switchboard server" $?
+"$py" "$here/py_peer.py" client "ws://127.0.0.1:$port/live"; check "Python websockets client against the switchboard server" $?
+
+expected=$'one\ntwo\nthree'
+port=$(free_port)
+node "$here/ws_peer.js" server "$port" >/dev/null & pids+=($!)
+wait_port "$port"
+got=$(printf 'one\ntwo\nthree\n' | "$cat_bin" --plain "ws://127.0.0.1:$port/"); rc=$?
+[ "$rc" -eq 0 ] && [ "$got" == "$expected" ]; check "switchboard client against an npm ws server" $?
+
+port=$(free_port)
+"$py" "$here/py_peer.py" server "$port" >/dev/null & pids+=($!)
+wait_port "$port"
+got=$(printf 'one\ntwo\nthree\n' | "$cat_bin" --plain "ws://127.0.0.1:$port/"); rc=$?
+[ "$rc" -eq 0 ] && [ "$got" == "$expected" ]; check "switchboard client against a Python websockets server" $?
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
