@@ -10,6 +10,27 @@ using namespace std::chrono_literals;
 namespace sb = switchboard;
 
 namespace {
+
+// A client connected through a cuttable proxy that joined topic "news".
+template <class Transport>
+struct news_subscriber {
+    explicit news_subscriber(test_server& srv)
+        : proxy(srv.server.port()), c(srv.io.ioc, srv.template url<Transport>(proxy.port())) {
+        c.connect();
+        c.send({.type = "join", .data = "news"});
+        REQUIRE(wait_until([&] { return srv.received.size() >= 1; }));
+    }
+    // The network goes away (and stays away until `restore`).
+    void cut() {
+        proxy.block(true);
+        proxy.cut();
+        REQUIRE(wait_until([&] { return c.client.current_state() == sb::state::reconnecting; }));
+    }
+    void restore() { proxy.block(false); }
+    tcp_proxy proxy;
+    test_client<Transport> c;
+};
+
 std::vector<sb::event> of_type(const std::vector<sb::event>& all, const std::string& type) {
     std::vector<sb::event> out;
     for (const auto& e : all)
@@ -21,11 +42,9 @@ std::vector<sb::event> of_type(const std::vector<sb::event>& all, const std::str
 TEMPLATE_TEST_CASE("a client whose connection drops mid-stream resumes with every event exactly once, in order",
                    "[integration]", SWITCHBOARD_TRANSPORTS) {
     test_server srv;
-    tcp_proxy proxy(srv.server.port());
-    test_client<TestType> c(srv.io.ioc, srv.template url<TestType>(proxy.port()));
-    c.connect();
-    c.send({.type = "join", .data = "news"});
-    REQUIRE(wait_until([&] { return srv.received.size() >= 1; }));
+    news_subscriber<TestType> sub(srv);
+    auto& c = sub.c;
+    auto& proxy = sub.proxy;
 
     constexpr int downstream = 3000, upstream = 300;
     for (int i = 1; i <= downstream; ++i) {
@@ -55,18 +74,13 @@ TEMPLATE_TEST_CASE("a client whose connection drops mid-stream resumes with ever
 TEMPLATE_TEST_CASE("events published while a client is away are replayed when it returns", "[integration]",
                    SWITCHBOARD_TRANSPORTS) {
     test_server srv;
-    tcp_proxy proxy(srv.server.port());
-    test_client<TestType> c(srv.io.ioc, srv.template url<TestType>(proxy.port()));
-    c.connect();
-    c.send({.type = "join", .data = "news"});
-    REQUIRE(wait_until([&] { return srv.received.size() >= 1; }));
-    proxy.block(true);
-    proxy.cut();
-    REQUIRE(wait_until([&] { return c.client.current_state() == sb::state::reconnecting; }));
+    news_subscriber<TestType> sub(srv);
+    auto& c = sub.c;
+    sub.cut();
     for (int i = 1; i <= 100; ++i) srv.server.publish("news", {.type = "news", .data = std::to_string(i)});
     c.send({.type = "up", .data = "sent while away"}); // queued, delivered once on resume
     std::this_thread::sleep_for(100ms);
-    proxy.block(false);
+    sub.restore();
     REQUIRE(wait_until([&] { return c.events.size() >= 101; }));
     std::this_thread::sleep_for(50ms);
     CHECK(data_of(of_type(c.events.items(), "news")) == numbered(1, 100));
@@ -79,20 +93,15 @@ TEMPLATE_TEST_CASE("a resume from beyond the replay window reports the exact gap
     sb::server_options o;
     o.replay.max_events = 10;
     test_server srv(o);
-    tcp_proxy proxy(srv.server.port());
-    test_client<TestType> c(srv.io.ioc, srv.template url<TestType>(proxy.port()));
-    c.connect();
-    c.send({.type = "join", .data = "news"});
-    REQUIRE(wait_until([&] { return srv.received.size() >= 1; }));
+    news_subscriber<TestType> sub(srv);
+    auto& c = sub.c;
     for (int i = 1; i <= 5; ++i) srv.server.publish("news", {.type = "news", .data = std::to_string(i)});
     REQUIRE(wait_until([&] { return c.events.size() >= 5; }));
 
-    proxy.block(true);
-    proxy.cut();
-    REQUIRE(wait_until([&] { return c.client.current_state() == sb::state::reconnecting; }));
+    sub.cut();
     for (int i = 6; i <= 50; ++i) srv.server.publish("news", {.type = "news", .data = std::to_string(i)});
     std::this_thread::sleep_for(50ms);
-    proxy.block(false);
+    sub.restore();
 
     REQUIRE(wait_until([&] { return c.events.size() >= 15; }));
     REQUIRE(c.gaps.size() == 1);

@@ -12,6 +12,7 @@
 //   H                              heartbeat
 //   C<code> <reason>               close
 
+#include <switchboard/detail/base64.hpp>
 #include <switchboard/event.hpp>
 #include <switchboard/session/sequence.hpp>
 #include <switchboard/version.hpp>
@@ -173,6 +174,14 @@ inline std::optional<frame> parse(std::string_view s) {
         return f;
     }
     return std::nullopt;
+}
+
+// The bytes of an event frame's data: verbatim, or base64-decoded when a binary event
+// came on a text-only channel (`text_channel`). Nothing when the base64 is invalid.
+inline std::optional<std::string> event_data(const frame& f, bool text_channel) {
+    if (f.k != kind::event) return std::string();
+    if (f.binary && text_channel) return base64_decode(f.body);
+    return std::string(f.body);
 }
 
 } // namespace switchboard::detail::proto

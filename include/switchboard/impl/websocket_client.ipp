@@ -109,17 +109,9 @@ private:
         } else {
             auto f = proto::parse(msg);
             if (!f) return fail(error::protocol_violation);
-            std::string data;
-            if (f->k == proto::kind::event) {
-                if (f->binary && text) {
-                    auto bytes = base64_decode(f->body);
-                    if (!bytes) return fail(error::protocol_violation);
-                    data = std::move(*bytes);
-                } else {
-                    data.assign(f->body);
-                }
-            }
-            events_.on_frame(*f, std::move(data));
+            auto data = proto::event_data(*f, text);
+            if (!data) return fail(error::protocol_violation);
+            events_.on_frame(*f, std::move(*data));
         }
         if (!closed_) read();
     }

@@ -217,17 +217,9 @@ SWITCHBOARD_DECL void server_connection::on_message(bool text, std::string_view 
     auto f = proto::parse(payload);
     if (!f || f->k == proto::kind::welcome)
         return fail(protocol_error, "malformed switchboard frame", error::protocol_violation);
-    std::string data;
-    if (f->k == proto::kind::event) {
-        if (f->binary && text) {
-            auto bytes = base64_decode(f->body);
-            if (!bytes) return fail(protocol_error, "invalid base64", error::protocol_violation);
-            data = std::move(*bytes);
-        } else {
-            data.assign(f->body);
-        }
-    }
-    session_->on_frame(*f, std::move(data));
+    auto data = proto::event_data(*f, text);
+    if (!data) return fail(protocol_error, "invalid base64", error::protocol_violation);
+    session_->on_frame(*f, std::move(*data));
 }
 
 SWITCHBOARD_DECL void server_connection::on_ping(std::string_view payload) {
