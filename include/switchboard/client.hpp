@@ -41,7 +41,8 @@ namespace switchboard {
     Thread safety: the member functions may be called from any thread; callbacks and
     completion handlers never run concurrently with each other. Set the callbacks
     before `async_connect`. Destroying the client closes it at once (as an abort);
-    pending operations complete with `error::closed`.
+    pending operations complete with `error::closed`, and no callback starts after the
+    destructor returns (one already running on another thread finishes).
 
     @tparam Transport one of `websocket`, `sse`, `long_polling`, `polling`.
 */

@@ -27,7 +27,8 @@ class server_session;
     cheap to copy and compare; a handle to a closed session is still valid, and
     operations on it do nothing.
 
-    Thread safety: every member function may be called from any thread.
+    Thread safety: every member function may be called from any thread. Lifetime: a
+    handle must not outlive the `io_context` its server runs on (it holds a strand).
 */
 class session {
 public:

@@ -21,7 +21,7 @@ namespace harness {
 //   type "publish": publishes the data as an event of type "news" to topic "news".
 struct test_server {
     explicit test_server(switchboard::server_options o = {}, int threads = 2) : io(threads), server(io.ioc, local(o)) {
-        server.on_open([this](switchboard::session s) { opened.add(s); });
+        server.on_open([this](switchboard::session s) { opened.add(s.id()); });
         server.on_event([this](switchboard::session s, switchboard::event e) {
             // Recorded after it took effect: a test that saw it recorded can rely on it.
             const auto record = e;
@@ -49,11 +49,13 @@ struct test_server {
         return std::string(scheme) + "://127.0.0.1:" + std::to_string(port ? port : server.port()) + "/live";
     }
 
-    io_threads io;
-    switchboard::server server;
-    recorder<switchboard::session> opened;
+    // Declared first, destroyed last: the io threads may still be recording until joined.
+    // (Ids, not session handles: a handle must not outlive the io_context.)
+    recorder<std::uint64_t> opened;
     recorder<switchboard::event> received;
     recorder<switchboard::error_code> closed;
+    io_threads io;
+    switchboard::server server;
 };
 
 // A client whose events, states and gaps are recorded.
@@ -81,10 +83,11 @@ struct test_client {
     void send(switchboard::event e) { client.async_send(std::move(e), asio::use_future).get(); }
     void close() { client.async_close(asio::use_future).get(); }
 
-    switchboard::basic_client<Transport> client;
+    // Declared first, destroyed after the client.
     recorder<switchboard::event> events;
     recorder<switchboard::state> states;
     recorder<switchboard::gap> gaps;
+    switchboard::basic_client<Transport> client;
 };
 
 inline std::vector<std::string> data_of(const std::vector<switchboard::event>& events) {

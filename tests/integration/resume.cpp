@@ -51,7 +51,11 @@ TEMPLATE_TEST_CASE("a client whose connection drops mid-stream resumes with ever
         srv.server.publish("news", {.type = "news", .data = std::to_string(i)});
         if (i <= upstream) c.send({.type = "up", .data = std::to_string(i)});
         if (i % 700 == 0) { // the network drops, mid-stream, in both directions
-            REQUIRE(wait_until([&] { return c.client.current_state() == sb::state::open; }));
+            // ...once the client is back on a new connection after the previous cut.
+            const int connection = i / 700;
+            REQUIRE(wait_until([&] {
+                return proxy.connections() >= connection && c.client.current_state() == sb::state::open;
+            }));
             proxy.cut();
         }
         if (i % 100 == 0) std::this_thread::sleep_for(2ms);

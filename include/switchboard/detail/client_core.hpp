@@ -83,8 +83,10 @@ public:
     SWITCHBOARD_DECL void send(event e, send_handler h);
     SWITCHBOARD_DECL void receive(receive_handler h);
     SWITCHBOARD_DECL void close(connect_handler h);
-    // Ends everything at once (the client object is going away).
+    // Ends everything at once (the client object is going away); no callback starts
+    // after it returns.
     SWITCHBOARD_DECL void shutdown();
+    bool silenced() const noexcept { return silenced_.load(); }
 
 private:
     void attempt();
@@ -130,6 +132,7 @@ private:
     std::vector<connect_handler> close_handlers_;
     std::deque<std::pair<error_code, event>> inbox_;
     bool closing_ = false;
+    std::atomic<bool> silenced_{false};
 };
 
 } // namespace switchboard::detail

@@ -110,7 +110,7 @@ SWITCHBOARD_DECL void client_core::on_welcome(std::string_view body) {
     if (!w) return finish(error::protocol_violation);
     if (!token_.empty() && w->token != token_) {
         // A new session in place of ours: whatever the old one had in flight is gone.
-        if (on_error) on_error(error::session_expired);
+        if (on_error && !silenced()) on_error(error::session_expired);
         in_ = inbound_sequencer(options_.replay);
         out_ = replay_window<event>(options_.replay);
     }
@@ -149,7 +149,7 @@ SWITCHBOARD_DECL void client_core::on_frame(std::uint64_t gen, const proto::fram
         const error_code code(static_cast<int>(f.a), error_category());
         if (code != error::session_expired) return finish(code);
         // The server no longer knows our session: start a new one, and say what was lost.
-        if (on_error) on_error(code);
+        if (on_error && !silenced()) on_error(code);
         token_.clear();
         in_ = inbound_sequencer(options_.replay);
         out_ = replay_window<event>(options_.replay);
@@ -192,16 +192,18 @@ SWITCHBOARD_DECL void client_core::lost(error_code ec) {
 
 SWITCHBOARD_DECL void client_core::set_state(state s) {
     if (state_.exchange(s) == s) return;
-    if (on_state) on_state(s);
+    if (on_state && !silenced()) on_state(s);
 }
 
 SWITCHBOARD_DECL void client_core::deliver(error_code ec, event e) {
+    if (silenced()) return;
     if (on_event && !ec) return on_event(std::move(e));
     if (receive_handler_) return complete(std::exchange(receive_handler_, std::nullopt).value(), ec, std::move(e));
     inbox_.emplace_back(ec, std::move(e));
 }
 
 SWITCHBOARD_DECL void client_core::report_gap(gap g) {
+    if (silenced()) return;
     if (on_gap) return on_gap(g);
     if (on_event) {
         if (on_error) on_error(error::replay_gap);
@@ -321,13 +323,8 @@ SWITCHBOARD_DECL void client_core::finish(error_code ec) {
 }
 
 SWITCHBOARD_DECL void client_core::shutdown() {
-    asio::post(strand_, [self = shared_from_this()] {
-        self->on_event = nullptr;
-        self->on_state = nullptr;
-        self->on_gap = nullptr;
-        self->on_error = nullptr;
-        self->finish(error::closed);
-    });
+    silenced_.store(true); // no callback starts from now on
+    asio::post(strand_, [self = shared_from_this()] { self->finish(error::closed); });
 }
 
 } // namespace switchboard::detail
