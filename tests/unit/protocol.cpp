@@ -27,7 +27,8 @@ TEST_CASE("ack, gap, heartbeat and close frames round-trip") {
     CHECK(g->k == proto::kind::gap);
     CHECK((g->a == 3 && g->b == 9));
     CHECK(proto::parse("H")->k == proto::kind::heartbeat);
-    auto c = proto::parse(proto::encode_close(4000, "bye now"));
+    const auto wire = proto::encode_close(4000, "bye now"); // the frame views into it
+    auto c = proto::parse(wire);
     REQUIRE(c);
     CHECK(c->a == 4000);
     CHECK(c->body == "bye now");

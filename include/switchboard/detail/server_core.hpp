@@ -49,8 +49,9 @@ public:
     virtual void send_event(sequence_number seq, const shared_event& ev) = 0;
     // Sends a session control frame (welcome, ack, gap, close; docs/protocol.md).
     virtual void send_control(std::string frame) = 0;
-    // Closes the connection gracefully with a WebSocket-style close code.
-    virtual void close(std::uint16_t code, std::string_view reason) = 0;
+    // Closes the connection gracefully; `ec` says why (success: a normal end), and the
+    // carrier tells its peer in its own terms (a WebSocket close code, ...).
+    virtual void close(error_code ec, std::string_view reason) = 0;
     virtual transport_kind kind() const noexcept = 0;
 };
 

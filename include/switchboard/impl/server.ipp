@@ -82,10 +82,10 @@ SWITCHBOARD_DECL const server_options& server_session::options() const noexcept 
 
 SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c, sequence_number client_last,
                                              bool resumed) {
-    if (closed_) return c->close(ws::normal, "session closed");
+    if (closed_) return c->close({}, "session closed");
     if (auto old = conn_.lock()) { // the client came back before the old connection was seen to drop
         conn_.reset();
-        old->close(ws::normal, "replaced by a new connection");
+        old->close({}, "replaced by a new connection");
     }
     if (expiry_timer_) expiry_timer_->cancel();
     conn_ = c;
@@ -187,7 +187,7 @@ SWITCHBOARD_DECL void server_session::close_now(error_code ec, std::string_view 
     if (closed_) return;
     if (auto c = conn_.lock()) {
         if (resumable_) c->send_control(proto::encode_close(static_cast<std::uint16_t>(ec.value()), reason));
-        c->close(ec ? ws::policy_violation : ws::normal, reason);
+        c->close(ec, reason);
     }
     finish(ec);
 }
@@ -200,7 +200,7 @@ SWITCHBOARD_DECL void server_session::finish(error_code ec) {
     if (ack_timer_) ack_timer_->cancel();
     if (auto c = conn_.lock()) {
         conn_.reset();
-        c->close(ws::going_away, "session closed");
+        c->close(error::closed, "session closed");
     }
     if (opened_ && core_->on_close && !core_->silenced()) core_->on_close(handle(), ec);
 }

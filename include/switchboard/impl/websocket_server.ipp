@@ -75,7 +75,7 @@ SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::sock
             // The client asked for a session that is gone: say so, and end this one.
             conn->send_control(proto::encode_close(static_cast<std::uint16_t>(error::session_expired),
                                                    "session expired"));
-            conn->close(normal, "session expired");
+            conn->close_with(normal, "session expired");
             session->close_now(error::session_expired, "session expired");
             return;
         }
@@ -122,7 +122,18 @@ SWITCHBOARD_DECL void server_connection::send_control(std::string frame) {
     enqueue(out_frame{std::move(frame), nullptr}, true);
 }
 
-SWITCHBOARD_DECL void server_connection::close(std::uint16_t code, std::string_view reason) {
+SWITCHBOARD_DECL void server_connection::close(error_code ec, std::string_view reason) {
+    // The session's reason, in WebSocket close codes.
+    std::uint16_t code = normal;
+    if (ec == error::closed) code = going_away;
+    else if (ec == error::message_too_big) code = message_too_big;
+    else if (ec == error::protocol_violation || ec == error::invalid_resume) code = protocol_error;
+    else if (ec == error::session_expired) code = normal; // the C frame already said why
+    else if (ec) code = policy_violation;
+    close_with(code, reason);
+}
+
+SWITCHBOARD_DECL void server_connection::close_with(std::uint16_t code, std::string_view reason) {
     if (closing_ || dropped_) return;
     auto payload = close_payload(code, reason);
     std::uint8_t h[max_header_size];
@@ -165,10 +176,11 @@ SWITCHBOARD_DECL void server_connection::on_written(error_code ec) {
     if (ec) return drop(error::connection_lost);
     hb_.sent(heartbeat::clock::now());
     if (!pending_.empty()) return flush();
-    // Idle: give the queue memory back.
-    writing_ = {};
-    pending_ = {};
-    buffers_ = {};
+    // Idle: give back the queue memory of a burst; a single-frame slot stays, so that
+    // request/response traffic does not allocate per message.
+    if (writing_.capacity() > 1) writing_ = {};
+    if (pending_.capacity() > 1) pending_ = {};
+    if (buffers_.capacity() > 2) buffers_ = {};
     if (closing_ && !lingering_) {
         // The close frame is out; read (and discard) until the client ends the connection.
         lingering_ = true;
@@ -236,7 +248,7 @@ SWITCHBOARD_DECL void server_connection::on_close(std::uint16_t code, std::strin
     // A normal close ends a plain session cleanly; a session-mode session stays resumable.
     const bool clean = code == normal || code == going_away || code == no_status;
     close_ec_ = clean ? error_code{} : error_code(error::connection_lost);
-    close(code == no_status ? std::uint16_t{normal} : code, "");
+    close_with(code == no_status ? std::uint16_t{normal} : code, "");
     session_->detach(this, close_ec_);
 }
 
@@ -247,7 +259,7 @@ SWITCHBOARD_DECL void server_connection::on_error(std::uint16_t code, const char
 SWITCHBOARD_DECL void server_connection::fail(std::uint16_t code, std::string_view reason, error_code ec) {
     if (closing_ || dropped_) return;
     close_ec_ = ec;
-    close(code, reason);
+    close_with(code, reason);
     session_->detach(this, ec);
 }
 

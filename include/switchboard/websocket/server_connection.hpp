@@ -34,7 +34,9 @@ public:
 
     void send_event(sequence_number seq, const shared_event& ev) override;
     void send_control(std::string frame) override;
-    void close(std::uint16_t code, std::string_view reason) override;
+    void close(error_code ec, std::string_view reason) override;
+    // Sends a close frame with this WebSocket close code; the connection ends after it.
+    void close_with(std::uint16_t code, std::string_view reason);
     transport_kind kind() const noexcept override { return transport_kind::websocket; }
 
     // frame_reader callbacks.
