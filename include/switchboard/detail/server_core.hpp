@@ -25,6 +25,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -74,10 +75,12 @@ private:
 // One client session; outlives its connections in session mode.
 class server_session : public std::enable_shared_from_this<server_session> {
 public:
-    server_session(std::shared_ptr<server_core> core, std::string token, bool resumable, std::uint64_t id);
+    using token_type = std::array<char, 32>;
+
+    server_session(std::shared_ptr<server_core> core, token_type token, bool resumable, std::uint64_t id);
 
     const strand_type& strand() const noexcept { return strand_; }
-    const std::string& token() const noexcept { return token_; }
+    std::string_view token() const noexcept { return {token_.data(), token_.size()}; }
     std::uint64_t id() const noexcept { return id_; }
     bool resumable() const noexcept { return resumable_; }
     transport_kind kind() const noexcept { return kind_.load(std::memory_order_relaxed); }
@@ -110,7 +113,7 @@ private:
 
     std::shared_ptr<server_core> core_;
     strand_type strand_;
-    std::string token_;
+    token_type token_; // inline: an idle session allocates nothing for it
     std::uint64_t id_;
     bool resumable_;
     std::atomic<transport_kind> kind_{transport_kind::websocket};
@@ -169,12 +172,13 @@ private:
     std::atomic<bool> stopped_{false};
     std::atomic<bool> silenced_{false};
     mutable std::mutex mutex_;
-    std::unordered_map<std::string, std::shared_ptr<server_session>> sessions_;
+    // Keyed by a view of each session's own token: the map keeps the session alive.
+    std::unordered_map<std::string_view, std::shared_ptr<server_session>> sessions_;
     std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics_;
 };
 
 // 128 random bits as 32 lower-case hex digits.
-SWITCHBOARD_DECL std::string make_token();
+SWITCHBOARD_DECL server_session::token_type make_token();
 
 // Answers with a short plain-text HTTP error and closes the connection.
 SWITCHBOARD_DECL void refuse_http(asio::ip::tcp::socket socket, boost::beast::http::status status,

@@ -44,13 +44,14 @@ SWITCHBOARD_DECL bool session::resumable() const noexcept { return impl_ && impl
 
 namespace detail {
 
-SWITCHBOARD_DECL std::string make_token() {
+SWITCHBOARD_DECL server_session::token_type make_token() {
     static thread_local std::random_device device;
     static constexpr char hex[] = "0123456789abcdef";
-    std::string token;
+    server_session::token_type token{};
+    std::size_t n = 0;
     for (int i = 0; i < 4; ++i) {
         std::uint32_t v = device();
-        for (int k = 0; k < 8; ++k, v >>= 4) token.push_back(hex[v & 15]);
+        for (int k = 0; k < 8; ++k, v >>= 4) token[n++] = hex[v & 15];
     }
     return token;
 }
@@ -68,11 +69,11 @@ SWITCHBOARD_DECL connection_slot::~connection_slot() {
 // ---------------------------------------------------------------------------
 // server_session
 
-SWITCHBOARD_DECL server_session::server_session(std::shared_ptr<server_core> core, std::string token, bool resumable,
+SWITCHBOARD_DECL server_session::server_session(std::shared_ptr<server_core> core, token_type token, bool resumable,
                                                 std::uint64_t id)
     : core_(std::move(core)),
       strand_(asio::make_strand(core_->ioc)),
-      token_(std::move(token)),
+      token_(token),
       id_(id),
       resumable_(resumable),
       out_(core_->options.replay),
@@ -92,7 +93,7 @@ SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c,
     kind_.store(c->kind(), std::memory_order_relaxed);
     if (resumable_) {
         const auto& o = core_->options;
-        c->send_control(proto::encode_welcome(proto::welcome{.token = token_,
+        c->send_control(proto::encode_welcome(proto::welcome{.token = std::string(token()),
                                                                  .last = in_.last_delivered(),
                                                                  .resumed = resumed,
                                                                  .heartbeat = o.heartbeat.interval,
@@ -327,7 +328,7 @@ SWITCHBOARD_DECL void server_core::stop() {
         error_code ignored;
         self->acceptor_.close(ignored);
     });
-    std::unordered_map<std::string, std::shared_ptr<server_session>> sessions;
+    std::unordered_map<std::string_view, std::shared_ptr<server_session>> sessions;
     {
         std::lock_guard lock(mutex_);
         sessions.swap(sessions_);
@@ -345,15 +346,14 @@ SWITCHBOARD_DECL std::size_t server_core::session_count() const {
 SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool resumable) {
     std::lock_guard lock(mutex_);
     if (stopped() || sessions_.size() >= options.max_sessions) return nullptr;
-    auto token = make_token();
-    auto s = std::make_shared<server_session>(shared_from_this(), token, resumable, next_id_.fetch_add(1));
-    sessions_.emplace(std::move(token), s);
+    auto s = std::make_shared<server_session>(shared_from_this(), make_token(), resumable, next_id_.fetch_add(1));
+    sessions_.emplace(s->token(), s);
     return s;
 }
 
 SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::find_session(std::string_view token) const {
     std::lock_guard lock(mutex_);
-    auto it = sessions_.find(std::string(token));
+    auto it = sessions_.find(token);
     if (it == sessions_.end() || !it->second->resumable()) return nullptr;
     return it->second;
 }

@@ -38,6 +38,17 @@ SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::sock
     if (!decoded || decoded->size() != 16)
         return refuse(socket, http::status::bad_request, "missing or invalid Sec-WebSocket-Key");
 
+    // The socket leaves the strand of its HTTP phase (which would otherwise live as long
+    // as the connection): from here on the session's strand serializes it.
+    {
+        error_code ec;
+        const auto protocol = socket.local_endpoint(ec).protocol();
+        tcp::socket rewrapped(core.ioc.get_executor());
+        if (!ec) rewrapped.assign(protocol, socket.release(ec), ec);
+        if (ec) return; // the peer is already gone
+        socket = std::move(rewrapped);
+    }
+
     const auto [path, query] = split_target(req.target());
     (void)path;
     const bool resumable = query_param(query, "sb").has_value();
