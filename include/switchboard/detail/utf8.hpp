@@ -9,6 +9,21 @@
 
 namespace switchboard::detail {
 
+// For a UTF-8 lead byte: how many continuation bytes follow (`need`) and the range the
+// first of them must fall in (`lo`..`hi`; the later ones are 0x80..0xBF). False for a
+// byte that cannot start a character (RFC 3629: no overlongs, surrogates, > U+10FFFF).
+constexpr bool utf8_lead(unsigned char c, std::uint8_t& need, std::uint8_t& lo, std::uint8_t& hi) noexcept {
+    if (c >= 0xC2 && c <= 0xDF) need = 1, lo = 0x80, hi = 0xBF;
+    else if (c == 0xE0) need = 2, lo = 0xA0, hi = 0xBF;
+    else if (c == 0xED) need = 2, lo = 0x80, hi = 0x9F;
+    else if (c >= 0xE1 && c <= 0xEF) need = 2, lo = 0x80, hi = 0xBF;
+    else if (c == 0xF0) need = 3, lo = 0x90, hi = 0xBF;
+    else if (c >= 0xF1 && c <= 0xF3) need = 3, lo = 0x80, hi = 0xBF;
+    else if (c == 0xF4) need = 3, lo = 0x80, hi = 0x8F;
+    else return false;
+    return true;
+}
+
 // Incremental UTF-8 validation (RFC 3629: no overlongs, no surrogates, nothing above
 // U+10FFFF) that accepts input in pieces split anywhere, as WebSocket fragments are.
 class utf8_validator {
@@ -18,14 +33,7 @@ public:
         for (unsigned char c : s) {
             if (need_ == 0) {
                 if (c < 0x80) continue;
-                if (c >= 0xC2 && c <= 0xDF) need_ = 1, lo_ = 0x80, hi_ = 0xBF;
-                else if (c == 0xE0) need_ = 2, lo_ = 0xA0, hi_ = 0xBF;
-                else if (c == 0xED) need_ = 2, lo_ = 0x80, hi_ = 0x9F;
-                else if (c >= 0xE1 && c <= 0xEF) need_ = 2, lo_ = 0x80, hi_ = 0xBF;
-                else if (c == 0xF0) need_ = 3, lo_ = 0x90, hi_ = 0xBF;
-                else if (c >= 0xF1 && c <= 0xF3) need_ = 3, lo_ = 0x80, hi_ = 0xBF;
-                else if (c == 0xF4) need_ = 3, lo_ = 0x80, hi_ = 0x8F;
-                else return fail();
+                if (!utf8_lead(c, need_, lo_, hi_)) return fail();
             } else {
                 if (c < lo_ || c > hi_) return fail();
                 lo_ = 0x80, hi_ = 0xBF;

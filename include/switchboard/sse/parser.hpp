@@ -11,6 +11,7 @@
 // CR, LF and CRLF end lines (a CR at the end of a chunk and an LF at the start of the
 // next are one line end). Lines and events are bounded, with a clear error.
 
+#include <switchboard/detail/utf8.hpp>
 #include <switchboard/error.hpp>
 #include <switchboard/event.hpp>
 
@@ -90,14 +91,7 @@ private:
     static constexpr std::uint64_t max_retry_ms = 1'000'000'000'000ull;
 
     bool start_sequence(unsigned char c) noexcept {
-        if (c >= 0xC2 && c <= 0xDF) need_ = 1, lo_ = 0x80, hi_ = 0xBF;
-        else if (c == 0xE0) need_ = 2, lo_ = 0xA0, hi_ = 0xBF;
-        else if (c == 0xED) need_ = 2, lo_ = 0x80, hi_ = 0x9F;
-        else if (c >= 0xE1 && c <= 0xEF) need_ = 2, lo_ = 0x80, hi_ = 0xBF;
-        else if (c == 0xF0) need_ = 3, lo_ = 0x90, hi_ = 0xBF;
-        else if (c >= 0xF1 && c <= 0xF3) need_ = 3, lo_ = 0x80, hi_ = 0xBF;
-        else if (c == 0xF4) need_ = 3, lo_ = 0x80, hi_ = 0x8F;
-        else return false;
+        if (!utf8_lead(c, need_, lo_, hi_)) return false;
         seq_[0] = static_cast<char>(c);
         seq_len_ = 1;
         return true;
