@@ -20,23 +20,20 @@ namespace switchboard::detail::ws {
 namespace {
 // How long a closing connection waits for the client to end the TCP connection.
 constexpr std::chrono::seconds linger_time{5};
-
-void refuse(tcp::socket& socket, http::status status, std::string_view why) {
-    refuse_http(std::move(socket), status, why);
-}
 } // namespace
 
 SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::socket socket,
                                                  http::request<http::string_body> req,
                                                  boost::beast::flat_buffer leftover) {
     auto& core = slot.core();
-    if (req.method() != http::verb::get) return refuse(socket, http::status::bad_request, "WebSocket needs GET");
+    if (req.method() != http::verb::get)
+        return refuse_http(std::move(socket), http::status::bad_request, "WebSocket needs GET");
     if (req[http::field::sec_websocket_version] != "13")
-        return refuse(socket, http::status::upgrade_required, "Sec-WebSocket-Version must be 13");
+        return refuse_http(std::move(socket), http::status::upgrade_required, "Sec-WebSocket-Version must be 13");
     const auto key = req[http::field::sec_websocket_key];
     const auto decoded = base64_decode(std::string(key));
     if (!decoded || decoded->size() != 16)
-        return refuse(socket, http::status::bad_request, "missing or invalid Sec-WebSocket-Key");
+        return refuse_http(std::move(socket), http::status::bad_request, "missing or invalid Sec-WebSocket-Key");
 
     // The socket leaves the strand of its HTTP phase (which would otherwise live as long
     // as the connection): from here on the session's strand serializes it.
@@ -58,19 +55,19 @@ SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::sock
     std::optional<std::string> token;
     if (resumable) {
         if (query_param(query, "sb") != std::to_string(protocol_version))
-            return refuse(socket, http::status::bad_request, "unsupported switchboard protocol version");
+            return refuse_http(std::move(socket), http::status::bad_request, "unsupported switchboard protocol version");
         token = query_param(query, "token");
         if (token) {
             const auto last = query_param(query, "last");
             const auto n = last ? parse_u64(*last) : std::optional<std::uint64_t>(0);
-            if (!n) return refuse(socket, http::status::bad_request, "invalid last");
+            if (!n) return refuse_http(std::move(socket), http::status::bad_request, "invalid last");
             client_last = *n;
             session = core.find_session(*token);
             resumed = session != nullptr;
         }
     }
     if (!session) session = core.open_session(resumable);
-    if (!session) return refuse(socket, http::status::service_unavailable, "server full");
+    if (!session) return refuse_http(std::move(socket), http::status::service_unavailable, "server full");
 
     std::string response =
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
@@ -79,9 +76,9 @@ SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::sock
     auto conn = std::make_shared<server_connection>(std::move(slot), std::move(socket), session);
     std::string extra(static_cast<const char*>(leftover.data().data()), leftover.size());
     const bool expired = token && !resumed;
-    asio::dispatch(session->strand(), [conn, session, response = std::move(response), extra, client_last, resumed,
-                                       expired]() mutable {
-        conn->start(std::move(response), extra);
+    asio::dispatch(session->strand(), [conn, session, response = std::move(response), extra = std::move(extra),
+                                       client_last, resumed, expired]() mutable {
+        conn->start(std::move(response), std::move(extra));
         if (expired) {
             // The client asked for a session that is gone: say so, and end this one.
             conn->send_control(proto::encode_close(static_cast<std::uint16_t>(error::session_expired),
