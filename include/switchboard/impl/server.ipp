@@ -8,6 +8,7 @@
 #include <switchboard/detail/server_core.hpp>
 #include <switchboard/server.hpp>
 #include <switchboard/websocket/server_connection.hpp>
+#include <switchboard/impl/stream_connection.ipp>
 #include <switchboard/impl/websocket_server.ipp>
 
 #include <boost/asio/dispatch.hpp>

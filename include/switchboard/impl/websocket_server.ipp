@@ -9,18 +9,12 @@
 #include <switchboard/websocket/server_connection.hpp>
 
 #include <boost/asio/bind_executor.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <array>
 
 namespace switchboard::detail::ws {
-
-namespace {
-// How long a closing connection waits for the client to end the TCP connection.
-constexpr std::chrono::seconds linger_time{5};
-} // namespace
 
 SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::socket socket,
                                                  http::request<http::string_body> req,
@@ -93,26 +87,11 @@ SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::sock
 
 SWITCHBOARD_DECL server_connection::server_connection(connection_slot slot, tcp::socket socket,
                                                       std::shared_ptr<server_session> session)
-    : slot_(std::move(slot)),
-      socket_(std::move(socket)),
-      session_(std::move(session)),
-      strand_(session_->strand()),
-      reader_(session_->options().max_message_size),
-      hb_(session_->options().heartbeat),
-      timer_(strand_) {}
-
-SWITCHBOARD_DECL void server_connection::start(std::string response, std::string leftover) {
-    error_code ec;
-    socket_.non_blocking(true, ec);
-    socket_.set_option(tcp::no_delay(true), ec);
-    enqueue(out_frame{std::move(response), nullptr}, true);
-    arm_timer();
-    if (!leftover.empty()) parse(leftover.data(), leftover.size());
-    read();
-}
+    : stream_connection(std::move(slot), std::move(socket), std::move(session), true),
+      reader_(this->session().options().max_message_size) {}
 
 SWITCHBOARD_DECL void server_connection::send_event(sequence_number seq, const shared_event& ev) {
-    if (closing_ || dropped_) return;
+    if (closing() || dropped()) return;
     std::string session_header;
     if (seq != 0) session_header = proto::event_header(seq, ev->type, ev->binary);
     std::uint8_t h[max_header_size];
@@ -122,12 +101,16 @@ SWITCHBOARD_DECL void server_connection::send_event(sequence_number seq, const s
     enqueue(out_frame{std::move(head), ev}, false);
 }
 
-SWITCHBOARD_DECL void server_connection::send_control(std::string frame) {
-    if (closing_ || dropped_) return;
+SWITCHBOARD_DECL void server_connection::control_frame(opcode op, std::string payload) {
     std::uint8_t h[max_header_size];
-    const auto n = encode_header(h, opcode::text, frame.size());
-    frame.insert(0, reinterpret_cast<const char*>(h), n);
-    enqueue(out_frame{std::move(frame), nullptr}, true);
+    const auto n = encode_header(h, op, payload.size());
+    payload.insert(0, reinterpret_cast<const char*>(h), n);
+    enqueue(out_frame{std::move(payload), nullptr}, true);
+}
+
+SWITCHBOARD_DECL void server_connection::send_control(std::string frame) {
+    if (closing() || dropped()) return;
+    control_frame(opcode::text, std::move(frame));
 }
 
 SWITCHBOARD_DECL void server_connection::close(error_code ec, std::string_view reason) {
@@ -142,79 +125,12 @@ SWITCHBOARD_DECL void server_connection::close(error_code ec, std::string_view r
 }
 
 SWITCHBOARD_DECL void server_connection::close_with(std::uint16_t code, std::string_view reason) {
-    if (closing_ || dropped_) return;
-    auto payload = close_payload(code, reason);
-    std::uint8_t h[max_header_size];
-    const auto n = encode_header(h, opcode::close, payload.size());
-    payload.insert(0, reinterpret_cast<const char*>(h), n);
-    enqueue(out_frame{std::move(payload), nullptr}, true);
-    closing_ = true;
-    // However slow the client, the connection ends within linger_time from now.
-    close_deadline_ = heartbeat::clock::now() + linger_time;
-    arm_timer();
+    if (closing() || dropped()) return;
+    control_frame(opcode::close, close_payload(code, reason));
+    begin_close(close_ec_);
 }
 
-SWITCHBOARD_DECL void server_connection::enqueue(out_frame f, bool control) {
-    const auto size = f.size();
-    if (!control && queued_bytes_ + size > session_->options().max_queued_bytes)
-        return fail(policy_violation, "slow consumer", error::queue_full);
-    queued_bytes_ += size;
-    pending_.push_back(std::move(f));
-    if (writing_.empty()) flush();
-}
-
-SWITCHBOARD_DECL void server_connection::flush() {
-    if (pending_.empty() || !writing_.empty() || dropped_) return;
-    writing_.swap(pending_);
-    buffers_.clear();
-    buffers_.reserve(writing_.size() * 2);
-    for (const auto& f : writing_) {
-        buffers_.push_back(asio::buffer(f.head));
-        if (f.ev && !f.ev->data.empty()) buffers_.push_back(asio::buffer(f.ev->data));
-    }
-    asio::async_write(socket_, buffers_,
-                      asio::bind_executor(strand_, [self = shared_from_this()](error_code ec, std::size_t) {
-                          self->on_written(ec);
-                      }));
-}
-
-SWITCHBOARD_DECL void server_connection::on_written(error_code ec) {
-    for (const auto& f : writing_) queued_bytes_ -= f.size();
-    writing_.clear();
-    if (ec) return drop(error::connection_lost);
-    hb_.sent(heartbeat::clock::now());
-    if (!pending_.empty()) return flush();
-    // Idle: give back the queue memory of a burst; a single-frame slot stays, so that
-    // request/response traffic does not allocate per message.
-    if (writing_.capacity() > 1) writing_ = {};
-    if (pending_.capacity() > 1) pending_ = {};
-    if (buffers_.capacity() > 2) buffers_ = {};
-    if (closing_ && !lingering_) {
-        // The close frame is out; read (and discard) until the client ends the connection.
-        lingering_ = true;
-        error_code ignored;
-        socket_.shutdown(tcp::socket::shutdown_send, ignored);
-    }
-}
-
-SWITCHBOARD_DECL void server_connection::read() {
-    socket_.async_wait(tcp::socket::wait_read,
-                       asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) { self->on_readable(ec); }));
-}
-
-SWITCHBOARD_DECL void server_connection::on_readable(error_code ec) {
-    if (dropped_) return;
-    if (ec) return drop(error::connection_lost);
-    static thread_local std::array<char, 64 * 1024> buffer;
-    const auto n = socket_.read_some(asio::buffer(buffer), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) return read();
-    if (ec) return drop(lingering_ ? close_ec_ : error_code(error::connection_lost));
-    hb_.received(heartbeat::clock::now());
-    if (!lingering_) parse(buffer.data(), n);
-    if (!dropped_) read();
-}
-
-SWITCHBOARD_DECL void server_connection::parse(char* data, std::size_t n) {
+SWITCHBOARD_DECL void server_connection::on_bytes(char* data, std::size_t n) {
     if (reader_.failed()) return;
     if (rbuf_.empty()) {
         // The common case: whole frames parsed straight from the read buffer.
@@ -228,10 +144,12 @@ SWITCHBOARD_DECL void server_connection::parse(char* data, std::size_t n) {
     if (rbuf_.empty() || reader_.failed()) rbuf_ = std::string();
 }
 
+SWITCHBOARD_DECL void server_connection::send_heartbeat() { control_frame(opcode::ping, {}); }
+
 SWITCHBOARD_DECL void server_connection::on_message(bool text, std::string_view payload) {
-    if (closing_ || dropped_) return;
-    if (!session_->resumable()) {
-        session_->on_plain_event(event{.type = "message", .data = std::string(payload), .binary = !text, .id = {}});
+    if (closing() || dropped()) return;
+    if (!session().resumable()) {
+        session().on_plain_event(event{.type = "message", .data = std::string(payload), .binary = !text, .id = {}});
         return;
     }
     auto f = proto::parse(payload);
@@ -239,16 +157,12 @@ SWITCHBOARD_DECL void server_connection::on_message(bool text, std::string_view 
         return fail(protocol_error, "malformed switchboard frame", error::protocol_violation);
     auto data = proto::event_data(*f, text);
     if (!data) return fail(protocol_error, "invalid base64", error::protocol_violation);
-    session_->on_frame(*f, std::move(*data));
+    session().on_frame(*f, std::move(*data));
 }
 
 SWITCHBOARD_DECL void server_connection::on_ping(std::string_view payload) {
-    if (closing_ || dropped_) return;
-    std::uint8_t h[max_header_size];
-    const auto n = encode_header(h, opcode::pong, payload.size());
-    std::string frame(reinterpret_cast<const char*>(h), n);
-    frame += payload;
-    enqueue(out_frame{std::move(frame), nullptr}, true);
+    if (closing() || dropped()) return;
+    control_frame(opcode::pong, std::string(payload));
 }
 
 SWITCHBOARD_DECL void server_connection::on_close(std::uint16_t code, std::string_view) {
@@ -257,7 +171,7 @@ SWITCHBOARD_DECL void server_connection::on_close(std::uint16_t code, std::strin
     const bool clean = code == normal || code == going_away || code == no_status;
     close_ec_ = clean ? error_code{} : error_code(error::connection_lost);
     close_with(code == no_status ? std::uint16_t{normal} : code, "");
-    session_->detach(this, close_ec_);
+    session().detach(this, close_ec_);
 }
 
 SWITCHBOARD_DECL void server_connection::on_error(std::uint16_t code, const char* reason) {
@@ -265,48 +179,10 @@ SWITCHBOARD_DECL void server_connection::on_error(std::uint16_t code, const char
 }
 
 SWITCHBOARD_DECL void server_connection::fail(std::uint16_t code, std::string_view reason, error_code ec) {
-    if (closing_ || dropped_) return;
+    if (closing() || dropped()) return;
     close_ec_ = ec;
     close_with(code, reason);
-    session_->detach(this, ec);
-}
-
-SWITCHBOARD_DECL void server_connection::arm_timer() {
-    // Setting the expiry cancels the wait in progress, whose handler then does nothing.
-    timer_.expires_at(closing_ ? close_deadline_ : hb_.next_deadline());
-    timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) { self->on_timer(ec); }));
-}
-
-SWITCHBOARD_DECL void server_connection::on_timer(error_code ec) {
-    if (dropped_ || ec == asio::error::operation_aborted) return;
-    const auto now = heartbeat::clock::now();
-    if (closing_) {
-        if (now >= close_deadline_) return drop(close_ec_);
-        return arm_timer();
-    }
-    if (hb_.peer_dead(now)) {
-        close_ec_ = error::heartbeat_timeout;
-        return drop(error::heartbeat_timeout);
-    }
-    if (hb_.ping_due(now)) {
-        std::uint8_t h[max_header_size];
-        const auto n = encode_header(h, opcode::ping, 0);
-        enqueue(out_frame{std::string(reinterpret_cast<const char*>(h), n), nullptr}, true);
-        hb_.sent(now);
-    }
-    arm_timer();
-}
-
-SWITCHBOARD_DECL void server_connection::drop(error_code ec) {
-    if (dropped_) return;
-    dropped_ = true;
-    error_code ignored;
-    timer_.cancel();
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-    pending_ = {};
-    rbuf_ = std::string();
-    session_->detach(this, ec);
+    session().detach(this, ec);
 }
 
 } // namespace switchboard::detail::ws

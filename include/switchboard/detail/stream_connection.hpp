@@ -1,0 +1,97 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_DETAIL_STREAM_CONNECTION_HPP
+#define SWITCHBOARD_DETAIL_STREAM_CONNECTION_HPP
+
+// What the server halves of the streaming carriers (WebSocket, SSE) share: one socket
+// on the session's strand, a write queue that gathers every queued frame into one
+// write and shares event bytes instead of copying them, a bound on queued bytes (a
+// slow consumer is closed), heartbeats, and a bounded linger after a close.
+//
+// While idle a connection holds no buffer: it waits for readability, then reads into
+// a per-thread buffer. A carrier supplies the framing (on_bytes, send_heartbeat).
+
+#include <switchboard/detail/server_core.hpp>
+#include <switchboard/session/heartbeat.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace switchboard::detail {
+
+class stream_connection : public connection_base, public std::enable_shared_from_this<stream_connection> {
+public:
+    using tcp = asio::ip::tcp;
+
+    // `watch_peer`: whether silence from the peer for heartbeat.timeout drops it (a
+    // carrier whose peer never writes, as SSE, cannot tell silence from death).
+    SWITCHBOARD_DECL stream_connection(connection_slot slot, tcp::socket socket, std::shared_ptr<server_session> session,
+                                       bool watch_peer);
+
+protected:
+    // One queued frame: a header of its own, the event's shared bytes (if any), and a
+    // constant trailer (e.g. SSE's blank line).
+    struct out_frame {
+        std::string head;
+        shared_event ev;
+        std::string_view tail{};
+        std::size_t size() const noexcept { return head.size() + (ev ? ev->data.size() : 0) + tail.size(); }
+    };
+
+    // Sends `first` (the handshake response), feeds `leftover` bytes, starts reading.
+    SWITCHBOARD_DECL void start(std::string first, std::string leftover);
+    // Queues a frame; a non-control frame past max_queued_bytes closes a slow consumer.
+    SWITCHBOARD_DECL void enqueue(out_frame f, bool control);
+    // Nothing more is queued; once the queue is written the send side is shut, and the
+    // connection ends when the peer ends it or after the linger time. `ec`: why.
+    SWITCHBOARD_DECL void begin_close(error_code ec);
+    // Ends the connection at once and tells the session.
+    SWITCHBOARD_DECL void drop(error_code ec);
+
+    // Bytes from the peer (never called once closing or dropped).
+    virtual void on_bytes(char* data, std::size_t n) = 0;
+    // Queue a heartbeat frame (nothing was sent for heartbeat.interval).
+    virtual void send_heartbeat() = 0;
+    // The queue overflowed: close with this carrier's slow-consumer signal.
+    virtual void on_overflow() = 0;
+
+    bool closing() const noexcept { return closing_; }
+    bool dropped() const noexcept { return dropped_; }
+    server_session& session() const noexcept { return *session_; }
+    const std::shared_ptr<server_session>& session_ptr() const noexcept { return session_; }
+
+    error_code close_ec_; // why this side is closing
+
+private:
+    void read();
+    void on_readable(error_code ec);
+    void flush();
+    void on_written(error_code ec);
+    void arm_timer();
+    void on_timer(error_code ec);
+
+    connection_slot slot_;
+    tcp::socket socket_;
+    std::shared_ptr<server_session> session_;
+    strand_type strand_;
+    heartbeat hb_;
+    asio::steady_timer timer_;
+    std::vector<out_frame> pending_;  // queued, not yet being written
+    std::vector<out_frame> writing_;  // being written
+    std::vector<asio::const_buffer> buffers_;
+    std::size_t queued_bytes_ = 0;
+    heartbeat::clock::time_point close_deadline_{};
+    bool watch_peer_;
+    bool closing_ = false;   // nothing more is queued
+    bool lingering_ = false; // everything is out: drain until EOF
+    bool dropped_ = false;
+};
+
+} // namespace switchboard::detail
+
+#endif

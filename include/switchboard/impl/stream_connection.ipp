@@ -1,0 +1,151 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_IMPL_STREAM_CONNECTION_IPP
+#define SWITCHBOARD_IMPL_STREAM_CONNECTION_IPP
+
+#include <switchboard/detail/stream_connection.hpp>
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+
+namespace switchboard::detail {
+
+namespace {
+// How long a closing connection waits for the peer to end the TCP connection.
+constexpr std::chrono::seconds linger_time{5};
+} // namespace
+
+SWITCHBOARD_DECL stream_connection::stream_connection(connection_slot slot, tcp::socket socket,
+                                                      std::shared_ptr<server_session> session, bool watch_peer)
+    : slot_(std::move(slot)),
+      socket_(std::move(socket)),
+      session_(std::move(session)),
+      strand_(session_->strand()),
+      hb_(session_->options().heartbeat),
+      timer_(strand_),
+      watch_peer_(watch_peer) {}
+
+SWITCHBOARD_DECL void stream_connection::start(std::string first, std::string leftover) {
+    error_code ec;
+    socket_.non_blocking(true, ec);
+    socket_.set_option(tcp::no_delay(true), ec);
+    enqueue(out_frame{std::move(first), nullptr}, true);
+    arm_timer();
+    if (!leftover.empty()) on_bytes(leftover.data(), leftover.size());
+    if (!dropped_) read();
+}
+
+SWITCHBOARD_DECL void stream_connection::enqueue(out_frame f, bool control) {
+    if (dropped_) return;
+    const auto size = f.size();
+    if (!control && queued_bytes_ + size > session_->options().max_queued_bytes) return on_overflow();
+    queued_bytes_ += size;
+    pending_.push_back(std::move(f));
+    if (writing_.empty()) flush();
+}
+
+SWITCHBOARD_DECL void stream_connection::flush() {
+    if (pending_.empty() || !writing_.empty() || dropped_) return;
+    writing_.swap(pending_);
+    buffers_.clear();
+    buffers_.reserve(writing_.size() * 3);
+    for (const auto& f : writing_) {
+        buffers_.push_back(asio::buffer(f.head));
+        if (f.ev && !f.ev->data.empty()) buffers_.push_back(asio::buffer(f.ev->data));
+        if (!f.tail.empty()) buffers_.push_back(asio::buffer(f.tail.data(), f.tail.size()));
+    }
+    asio::async_write(socket_, buffers_,
+                      asio::bind_executor(strand_, [self = shared_from_this()](error_code ec, std::size_t) {
+                          self->on_written(ec);
+                      }));
+}
+
+SWITCHBOARD_DECL void stream_connection::on_written(error_code ec) {
+    for (const auto& f : writing_) queued_bytes_ -= f.size();
+    writing_.clear();
+    if (ec) return drop(error::connection_lost);
+    hb_.sent(heartbeat::clock::now());
+    if (!pending_.empty()) return flush();
+    // Idle: give back the queue memory of a burst; a single-frame slot stays, so that
+    // request/response traffic does not allocate per message.
+    if (writing_.capacity() > 1) writing_ = {};
+    if (pending_.capacity() > 1) pending_ = {};
+    if (buffers_.capacity() > 3) buffers_ = {};
+    if (closing_ && !lingering_) {
+        // Everything is out; read (and discard) until the peer ends the connection.
+        lingering_ = true;
+        error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    }
+}
+
+SWITCHBOARD_DECL void stream_connection::begin_close(error_code ec) {
+    if (closing_ || dropped_) return;
+    closing_ = true;
+    close_ec_ = ec;
+    // However slow the peer, the connection ends within linger_time from now.
+    close_deadline_ = heartbeat::clock::now() + linger_time;
+    arm_timer();
+    if (pending_.empty() && writing_.empty()) on_written({});
+}
+
+SWITCHBOARD_DECL void stream_connection::read() {
+    socket_.async_wait(tcp::socket::wait_read, asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) {
+                           self->on_readable(ec);
+                       }));
+}
+
+SWITCHBOARD_DECL void stream_connection::on_readable(error_code ec) {
+    if (dropped_) return;
+    if (ec) return drop(error::connection_lost);
+    static thread_local std::array<char, 64 * 1024> buffer;
+    const auto n = socket_.read_some(asio::buffer(buffer), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return read();
+    if (ec) return drop(lingering_ ? close_ec_ : error_code(error::connection_lost));
+    hb_.received(heartbeat::clock::now());
+    if (!lingering_) on_bytes(buffer.data(), n);
+    if (!dropped_) read();
+}
+
+SWITCHBOARD_DECL void stream_connection::arm_timer() {
+    // Setting the expiry cancels the wait in progress, whose handler then does nothing.
+    timer_.expires_at(closing_ ? close_deadline_ : hb_.next_deadline());
+    timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) { self->on_timer(ec); }));
+}
+
+SWITCHBOARD_DECL void stream_connection::on_timer(error_code ec) {
+    if (dropped_ || ec == asio::error::operation_aborted) return;
+    const auto now = heartbeat::clock::now();
+    if (closing_) {
+        if (now >= close_deadline_) return drop(close_ec_);
+        return arm_timer();
+    }
+    if (watch_peer_ && hb_.peer_dead(now)) {
+        close_ec_ = error::heartbeat_timeout;
+        return drop(error::heartbeat_timeout);
+    }
+    if (!watch_peer_) hb_.received(now); // only the write side is watched
+    if (hb_.ping_due(now)) {
+        send_heartbeat();
+        hb_.sent(now);
+    }
+    arm_timer();
+}
+
+SWITCHBOARD_DECL void stream_connection::drop(error_code ec) {
+    if (dropped_) return;
+    dropped_ = true;
+    error_code ignored;
+    timer_.cancel();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    pending_ = {};
+    session_->detach(this, ec);
+}
+
+} // namespace switchboard::detail
+
+#endif
