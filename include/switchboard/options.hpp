@@ -129,6 +129,8 @@ struct server_options {
     std::chrono::milliseconds handshake_timeout{10'000};
     /// How long a session whose connection dropped waits for its client to resume.
     std::chrono::milliseconds session_timeout{60'000};
+    /// The reconnection delay announced to SSE clients (the `retry:` field); 0 sends none.
+    std::chrono::milliseconds sse_retry{1'000};
     /// How long a long-polling GET is held when no event is pending.
     std::chrono::milliseconds long_poll_timeout{25'000};
 };

@@ -176,6 +176,23 @@ inline std::optional<frame> parse(std::string_view s) {
     return std::nullopt;
 }
 
+// Bodies of HTTP requests and responses (SSE upstream, long-polling) carry several
+// frames, each preceded by its length: "<bytes>:<frame>" (docs/protocol.md).
+inline void append_framed(std::string& out, std::string_view frame) {
+    append_number(out, frame.size());
+    out.push_back(':');
+    out += frame;
+}
+
+// Takes the next length-prefixed frame off `body`; false when it is malformed.
+inline bool next_framed(std::string_view& body, std::string_view& frame) {
+    std::uint64_t n = 0;
+    if (!read_number(body, n) || !eat(body, ':') || n > body.size()) return false;
+    frame = body.substr(0, n);
+    body.remove_prefix(n);
+    return true;
+}
+
 // The bytes of an event frame's data: verbatim, or base64-decoded when a binary event
 // came on a text-only channel (`text_channel`). Nothing when the base64 is invalid.
 inline std::optional<std::string> event_data(const frame& f, bool text_channel) {

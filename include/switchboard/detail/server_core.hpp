@@ -92,6 +92,12 @@ public:
     void detach(connection_base* c, error_code ec);
     void on_frame(const proto::frame& f, std::string data);
     void on_plain_event(event ev);
+    // The frames of an upstream POST; the HTTP answer to send.
+    struct post_answer {
+        boost::beast::http::status status;
+        std::string body;
+    };
+    post_answer on_post(std::string_view body);
 
     // On the strand: application requests.
     void send_now(const shared_event& ev);
@@ -188,6 +194,26 @@ SWITCHBOARD_DECL void refuse_http(asio::ip::tcp::socket socket, boost::beast::ht
 SWITCHBOARD_DECL void route_request(connection_slot slot, asio::ip::tcp::socket socket,
                                     boost::beast::http::request<boost::beast::http::string_body> req,
                                     boost::beast::flat_buffer buffer);
+
+// The session a transport request belongs to: a new one, or the one it resumes.
+struct session_request {
+    std::shared_ptr<server_session> session; // null when refused
+    sequence_number client_last = 0;         // what the client delivered (resumed only)
+    bool resumed = false;
+    boost::beast::http::status refusal = boost::beast::http::status::ok;
+    std::string_view why;
+};
+
+// Reads `sb`, `token` and `last` from the query, or the token and last from a
+// `Last-Event-ID` of the form "<token>-<seq>" (SSE's native resume). An unknown or
+// expired token gets a new session: its welcome carries a new token, which tells the
+// client (docs/protocol.md).
+SWITCHBOARD_DECL session_request open_or_resume(server_core& core,
+                                                const boost::beast::http::request<boost::beast::http::string_body>& req);
+
+// The socket, moved off the strand of its HTTP phase onto the plain io_context
+// executor (the session's strand serializes it from here on). Closed on failure.
+SWITCHBOARD_DECL asio::ip::tcp::socket unstrand(asio::ip::tcp::socket socket, asio::io_context& ioc);
 
 SWITCHBOARD_DECL void server_session_join(const std::shared_ptr<server_session>& s, std::string topic);
 SWITCHBOARD_DECL void server_session_leave(const std::shared_ptr<server_session>& s, std::string_view topic);

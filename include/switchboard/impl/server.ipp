@@ -10,6 +10,7 @@
 #include <switchboard/websocket/server_connection.hpp>
 #include <switchboard/impl/stream_connection.ipp>
 #include <switchboard/impl/websocket_server.ipp>
+#include <switchboard/impl/sse_server.ipp>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -146,6 +147,34 @@ SWITCHBOARD_DECL void server_session::on_frame(const proto::frame& f, std::strin
     }
 }
 
+SWITCHBOARD_DECL server_session::post_answer server_session::on_post(std::string_view body) {
+    namespace http = boost::beast::http;
+    if (closed_ || !resumable_) return {http::status::not_found, "unknown or expired session"};
+    std::string_view frame;
+    while (!body.empty()) {
+        if (!proto::next_framed(body, frame)) {
+            close_now(error::protocol_violation, "malformed upstream body");
+            return {http::status::bad_request, "malformed upstream body"};
+        }
+        auto f = proto::parse(frame);
+        if (!f || f->k == proto::kind::welcome) {
+            close_now(error::protocol_violation, "malformed switchboard frame");
+            return {http::status::bad_request, "malformed switchboard frame"};
+        }
+        if (f->k == proto::kind::event && f->body.size() > core_->options.max_message_size) {
+            close_now(error::message_too_big, "message too big");
+            return {http::status::payload_too_large, "message too big"};
+        }
+        on_frame(*f, std::string(f->body)); // a POST body carries bytes: binary data is raw
+        if (closed_) break;
+    }
+    // The answer acknowledges everything delivered so far.
+    std::string answer;
+    const auto now = inbound_sequencer::clock::now();
+    proto::append_framed(answer, proto::encode_ack(in_.unacknowledged() > 0 ? in_.take_ack(now) : in_.last_delivered()));
+    return {http::status::ok, std::move(answer)};
+}
+
 SWITCHBOARD_DECL void server_session::on_plain_event(event ev) {
     if (!closed_) deliver(std::move(ev));
 }
@@ -231,33 +260,82 @@ using tcp = asio::ip::tcp;
 
 class http_connection : public std::enable_shared_from_this<http_connection> {
 public:
-    http_connection(connection_slot slot, tcp::socket socket) : slot_(std::move(slot)), stream_(std::move(socket)) {
+    http_connection(connection_slot slot, tcp::socket socket, boost::beast::flat_buffer buffer = {})
+        : slot_(std::move(slot)), stream_(std::move(socket)), buffer_(std::move(buffer)) {}
+
+    // Reads the next request on the connection (one, or several with keep-alive POSTs).
+    void start() {
         const auto& o = slot_.core().options;
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(o.max_header_size));
         parser_->body_limit(o.max_body_size);
-    }
-
-    void start() {
-        stream_.expires_after(slot_.core().options.handshake_timeout);
+        stream_.expires_after(o.handshake_timeout);
         http::async_read(stream_, buffer_, *parser_,
                          [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+    }
+
+    // Serves one request for the switchboard path.
+    void handle(http::request<http::string_body> req) {
+        if (boost::beast::websocket::is_upgrade(req))
+            return ws::server_connection::upgrade(std::move(slot_), stream_.release_socket(), std::move(req),
+                                                  std::move(buffer_));
+        if (sse::wants_event_stream(req))
+            return sse::server_connection::serve(std::move(slot_), stream_.release_socket(), req);
+        if (req.method() == http::verb::post) return post(std::move(req));
+        refuse_http(stream_.release_socket(), http::status::bad_request,
+                    "this endpoint serves WebSocket upgrades, event streams (Accept: text/event-stream) and "
+                    "session POSTs");
     }
 
 private:
     void on_read(error_code ec) {
         if (ec == boost::beast::error::timeout || ec == http::error::end_of_stream || ec == asio::error::eof) return;
-        auto socket = stream_.release_socket();
         if (ec == http::error::header_limit)
-            return refuse_http(std::move(socket), http::status::request_header_fields_too_large, "header too large");
+            return refuse_http(stream_.release_socket(), http::status::request_header_fields_too_large,
+                               "header too large");
         if (ec == http::error::body_limit)
-            return refuse_http(std::move(socket), http::status::payload_too_large, "body too large");
-        if (ec) return refuse_http(std::move(socket), http::status::bad_request, "malformed request");
+            return refuse_http(stream_.release_socket(), http::status::payload_too_large, "body too large");
+        if (ec) return refuse_http(stream_.release_socket(), http::status::bad_request, "malformed request");
         auto req = parser_->release();
         parser_.reset();
         const auto [path, query] = split_target(req.target());
-        if (path != slot_.core().options.path) return refuse_http(std::move(socket), http::status::not_found, "not found");
-        route_request(std::move(slot_), std::move(socket), std::move(req), std::move(buffer_));
+        if (path != slot_.core().options.path)
+            return refuse_http(stream_.release_socket(), http::status::not_found, "not found");
+        handle(std::move(req));
+    }
+
+    // Upstream frames of a session (SSE; docs/protocol.md): processed on the session's
+    // strand, answered with an acknowledgement.
+    void post(http::request<http::string_body> req) {
+        const auto query = split_target(req.target()).second;
+        const auto token = query_param(query, "token");
+        if (!query_param(query, "sb") || !token)
+            return reply(http::status::bad_request, "a POST needs a session: ?sb=1&token=...", false);
+        auto s = slot_.core().find_session(*token);
+        if (!s) return reply(http::status::not_found, "unknown or expired session", req.keep_alive());
+        stream_.expires_never();
+        asio::dispatch(s->strand(), [self = shared_from_this(), s, req = std::move(req)]() mutable {
+            auto answer = s->on_post(req.body());
+            asio::dispatch(self->stream_.get_executor(), [self, req = std::move(req), answer = std::move(answer)] {
+                self->reply(answer.status, answer.body, req.keep_alive() && answer.status == http::status::ok);
+            });
+        });
+    }
+
+    void reply(http::status status, std::string_view body, bool keep_alive) {
+        auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+        res->set(http::field::content_type, status == http::status::ok ? "application/octet-stream" : "text/plain");
+        res->set(http::field::cache_control, "no-store");
+        res->keep_alive(keep_alive);
+        res->body() = body;
+        if (status != http::status::ok) res->body() += '\n';
+        res->prepare_payload();
+        stream_.expires_after(slot_.core().options.handshake_timeout);
+        http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](error_code ec, std::size_t) {
+            if (!ec && keep_alive) return self->start();
+            error_code ignored;
+            self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        });
     }
 
     connection_slot slot_;
@@ -280,12 +358,65 @@ SWITCHBOARD_DECL void refuse_http(tcp::socket socket, http::status status, std::
     });
 }
 
+SWITCHBOARD_DECL tcp::socket unstrand(tcp::socket socket, asio::io_context& ioc) {
+    error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    tcp::socket rewrapped(ioc.get_executor());
+    if (!ec) rewrapped.assign(protocol, socket.release(ec), ec);
+    if (ec) rewrapped.close(ec);
+    return rewrapped;
+}
+
+SWITCHBOARD_DECL session_request open_or_resume(server_core& core, const http::request<http::string_body>& req) {
+    session_request r;
+    const auto query = split_target(req.target()).second;
+    const auto sb = query_param(query, "sb");
+    if (sb && *sb != std::to_string(protocol_version)) {
+        r.refusal = http::status::bad_request;
+        r.why = "unsupported switchboard protocol version";
+        return r;
+    }
+    if (sb) {
+        auto token = query_param(query, "token");
+        auto last = query_param(query, "last");
+        // SSE's native resume: Last-Event-ID "<token>-<seq>[flag]" (docs/protocol.md).
+        const auto last_event_id = req["Last-Event-ID"];
+        if (const auto dash = last_event_id.find('-'); !token && dash != std::string_view::npos) {
+            token = std::string(last_event_id.substr(0, dash));
+            const auto digits = last_event_id.substr(dash + 1);
+            if (!last) last = std::string(digits.substr(0, digits.find_first_not_of("0123456789")));
+        }
+        if (token) {
+            const auto n = last ? parse_u64(*last) : std::optional<std::uint64_t>(0);
+            if (!n) {
+                r.refusal = http::status::bad_request;
+                r.why = "invalid last";
+                return r;
+            }
+            r.session = core.find_session(*token);
+            r.resumed = r.session != nullptr;
+            if (r.resumed) r.client_last = *n;
+        }
+    }
+    if (!r.session) r.session = core.open_session(sb.has_value());
+    if (!r.session) {
+        r.refusal = http::status::service_unavailable;
+        r.why = "server full";
+    }
+    return r;
+}
+
 SWITCHBOARD_DECL void route_request(connection_slot slot, tcp::socket socket, http::request<http::string_body> req,
                                     boost::beast::flat_buffer buffer) {
-    if (boost::beast::websocket::is_upgrade(req))
-        return ws::server_connection::upgrade(std::move(slot), std::move(socket), std::move(req), std::move(buffer));
-    refuse_http(std::move(socket), http::status::bad_request,
-                "this endpoint serves WebSocket upgrades; the other transports are not built yet");
+    // A handed-over socket may run on any executor: its own strand keeps Beast's
+    // timeout and reads apart (see server_core::accept).
+    auto& ioc = slot.core().ioc;
+    error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    tcp::socket stranded(asio::make_strand(ioc));
+    if (!ec) stranded.assign(protocol, socket.release(ec), ec);
+    if (ec) return;
+    std::make_shared<http_connection>(std::move(slot), std::move(stranded), std::move(buffer))->handle(std::move(req));
 }
 
 // ---------------------------------------------------------------------------

@@ -29,59 +29,25 @@ SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::sock
     if (!decoded || decoded->size() != 16)
         return refuse_http(std::move(socket), http::status::bad_request, "missing or invalid Sec-WebSocket-Key");
 
-    // The socket leaves the strand of its HTTP phase (which would otherwise live as long
-    // as the connection): from here on the session's strand serializes it.
-    {
-        error_code ec;
-        const auto protocol = socket.local_endpoint(ec).protocol();
-        tcp::socket rewrapped(core.ioc.get_executor());
-        if (!ec) rewrapped.assign(protocol, socket.release(ec), ec);
-        if (ec) return; // the peer is already gone
-        socket = std::move(rewrapped);
+    auto request = open_or_resume(core, req);
+    if (!request.session) return refuse_http(std::move(socket), request.refusal, request.why);
+    socket = unstrand(std::move(socket), core.ioc);
+    if (!socket.is_open()) { // the peer is already gone
+        if (!request.resumed) request.session->post_close("");
+        return;
     }
-
-    const auto [path, query] = split_target(req.target());
-    (void)path;
-    const bool resumable = query_param(query, "sb").has_value();
-    std::shared_ptr<server_session> session;
-    sequence_number client_last = 0;
-    bool resumed = false;
-    std::optional<std::string> token;
-    if (resumable) {
-        if (query_param(query, "sb") != std::to_string(protocol_version))
-            return refuse_http(std::move(socket), http::status::bad_request, "unsupported switchboard protocol version");
-        token = query_param(query, "token");
-        if (token) {
-            const auto last = query_param(query, "last");
-            const auto n = last ? parse_u64(*last) : std::optional<std::uint64_t>(0);
-            if (!n) return refuse_http(std::move(socket), http::status::bad_request, "invalid last");
-            client_last = *n;
-            session = core.find_session(*token);
-            resumed = session != nullptr;
-        }
-    }
-    if (!session) session = core.open_session(resumable);
-    if (!session) return refuse_http(std::move(socket), http::status::service_unavailable, "server full");
 
     std::string response =
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
     response += accept_key(key);
     response += "\r\n\r\n";
-    auto conn = std::make_shared<server_connection>(std::move(slot), std::move(socket), session);
+    auto conn = std::make_shared<server_connection>(std::move(slot), std::move(socket), request.session);
     std::string extra(static_cast<const char*>(leftover.data().data()), leftover.size());
-    const bool expired = token && !resumed;
-    asio::dispatch(session->strand(), [conn, session, response = std::move(response), extra = std::move(extra),
-                                       client_last, resumed, expired]() mutable {
+    const auto strand = request.session->strand(); // before `request` is moved
+    asio::dispatch(strand, [conn, request = std::move(request), response = std::move(response),
+                                               extra = std::move(extra)]() mutable {
         conn->start(std::move(response), std::move(extra));
-        if (expired) {
-            // The client asked for a session that is gone: say so, and end this one.
-            conn->send_control(proto::encode_close(static_cast<std::uint16_t>(error::session_expired),
-                                                   "session expired"));
-            conn->close_with(normal, "session expired");
-            session->close_now(error::session_expired, "session expired");
-            return;
-        }
-        session->attach(conn, client_last, resumed);
+        request.session->attach(conn, request.client_last, request.resumed);
     });
 }
 

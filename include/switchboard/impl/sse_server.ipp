@@ -1,0 +1,135 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_IMPL_SSE_SERVER_IPP
+#define SWITCHBOARD_IMPL_SSE_SERVER_IPP
+
+#include <switchboard/detail/base64.hpp>
+#include <switchboard/sse/server_connection.hpp>
+#include <switchboard/sse/writer.hpp>
+
+#include <boost/asio/dispatch.hpp>
+
+namespace switchboard::detail::sse {
+
+namespace {
+constexpr std::string_view blank_line = "\n\n"; // ends the data of an event
+
+bool single_line(std::string_view s) noexcept { return s.find_first_of("\r\n") == std::string_view::npos; }
+} // namespace
+
+SWITCHBOARD_DECL bool wants_event_stream(const http::request<http::string_body>& req) {
+    return req.method() == http::verb::get && req[http::field::accept].find("text/event-stream") != std::string_view::npos;
+}
+
+SWITCHBOARD_DECL void server_connection::serve(connection_slot slot, tcp::socket socket,
+                                               const http::request<http::string_body>& req) {
+    auto& core = slot.core();
+    auto request = open_or_resume(core, req);
+    if (!request.session) return refuse_http(std::move(socket), request.refusal, request.why);
+    socket = unstrand(std::move(socket), core.ioc);
+    if (!socket.is_open()) { // the peer is already gone
+        if (!request.resumed) request.session->post_close("");
+        return;
+    }
+    // No Content-Length and no chunked coding: the stream is the rest of the connection.
+    std::string response = "HTTP/1.1 200 OK\r\n"
+                           "Content-Type: text/event-stream; charset=utf-8\r\n"
+                           "Cache-Control: no-cache\r\n"
+                           "X-Accel-Buffering: no\r\n"
+                           "Connection: close\r\n\r\n";
+    if (core.options.sse_retry.count() > 0) {
+        response += sse_retry(core.options.sse_retry);
+        response += '\n';
+    }
+    const auto from = request.resumed ? request.client_last : 0;
+    auto conn = std::make_shared<server_connection>(std::move(slot), std::move(socket), request.session, from);
+    const auto strand = request.session->strand(); // before `request` is moved
+    asio::dispatch(strand, [conn, request = std::move(request), response = std::move(response)]() mutable {
+        conn->start(std::move(response), {});
+        request.session->attach(conn, request.client_last, request.resumed);
+    });
+}
+
+SWITCHBOARD_DECL server_connection::server_connection(connection_slot slot, tcp::socket socket,
+                                                      std::shared_ptr<server_session> session,
+                                                      sequence_number resume_from)
+    : stream_connection(std::move(slot), std::move(socket), std::move(session), false), resume_from_(resume_from) {}
+
+SWITCHBOARD_DECL void server_connection::append_id(std::string& out, sequence_number seq, char flag) const {
+    // "<token>-<seq>[flag]": a reconnecting EventSource sends it back as Last-Event-ID,
+    // which is all the server needs to resume the session.
+    out += "id: ";
+    out += session().token();
+    out += '-';
+    proto::append_number(out, seq);
+    if (flag) out += flag;
+    out += '\n';
+}
+
+SWITCHBOARD_DECL void server_connection::send_event(sequence_number seq, const shared_event& ev) {
+    if (closing() || dropped()) return;
+    const auto& data = ev->data;
+    const bool session_mode = seq != 0;
+    // Session mode keeps every byte: binary data ('b') and text with a CR ('e'), which
+    // an event stream cannot carry, travel as base64 with a flag on the id.
+    const bool has_cr = data.find('\r') != std::string::npos;
+    const bool encode = ev->binary || (session_mode && has_cr);
+    std::string head;
+    head.reserve(80);
+    if (session_mode) append_id(head, seq, ev->binary ? 'b' : has_cr ? 'e' : 0);
+    else if (!ev->id.empty() && single_line(ev->id) && ev->id.find('\0') == std::string::npos) {
+        head += "id: ";
+        head += ev->id;
+        head += '\n';
+    }
+    if (encode) {
+        append_sse_event(head, ev->type, base64_encode(data), {});
+        return enqueue(out_frame{std::move(head), nullptr}, false);
+    }
+    if (single_line(data)) {
+        // The common case: the event's bytes are shared, not copied, by every receiver.
+        if (ev->type != "message") {
+            head += "event: ";
+            head += ev->type;
+            head += '\n';
+        }
+        head += "data: ";
+        return enqueue(out_frame{std::move(head), ev, blank_line}, false);
+    }
+    append_sse_event(head, ev->type, data, {});
+    enqueue(out_frame{std::move(head), nullptr}, false);
+}
+
+SWITCHBOARD_DECL void server_connection::send_control(std::string frame) {
+    if (closing() || dropped()) return;
+    std::string out;
+    if (!welcomed_ && !frame.empty() && frame[0] == 'W') {
+        welcomed_ = true;
+        append_id(out, resume_from_, 0); // a drop before any event still resumes
+    }
+    for (auto& c : frame)
+        if (c == '\r' || c == '\n') c = ' '; // a close reason is one line
+    out += "event: ";
+    out += control_type;
+    out += "\ndata: ";
+    out += frame;
+    out += blank_line;
+    enqueue(out_frame{std::move(out), nullptr}, true);
+}
+
+SWITCHBOARD_DECL void server_connection::close(error_code ec, std::string_view) { begin_close(ec); }
+
+SWITCHBOARD_DECL void server_connection::send_heartbeat() { enqueue(out_frame{sse_comment(), nullptr}, true); }
+
+SWITCHBOARD_DECL void server_connection::on_overflow() {
+    if (closing() || dropped()) return;
+    if (session().resumable())
+        send_control(proto::encode_close(static_cast<std::uint16_t>(error::queue_full), "slow consumer"));
+    begin_close(error::queue_full);
+    session().detach(this, error::queue_full);
+}
+
+} // namespace switchboard::detail::sse
+
+#endif
