@@ -82,7 +82,8 @@ public:
     /** Sends `e` to every session that joined `topic`.
 
         The event is serialized once and its bytes are shared by every subscriber.
-        Safe from any thread; returns at once.
+        Safe from any thread; returns at once. Event types are checked as by
+        `session::send`.
     */
     SWITCHBOARD_DECL void publish(std::string_view topic, event e);
 

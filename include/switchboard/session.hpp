@@ -36,7 +36,9 @@ public:
     session() = default;
 
     /// Sends `e` to this client. Never blocks; the event is queued and, in session
-    /// mode, kept for replay until the client acknowledges it.
+    /// mode, kept for replay until the client acknowledges it. Throws
+    /// `std::invalid_argument` when `e.type` has a CR or LF or is "switchboard" (reserved
+    /// for the session protocol); an empty type is sent as "message".
     SWITCHBOARD_DECL void send(event e) const;
 
     /// Subscribes this session to `topic` (see `server::publish`).

@@ -21,6 +21,7 @@
 #include <switchboard/impl/options.ipp>
 #include <switchboard/impl/server.ipp>
 #include <switchboard/impl/sha1.ipp>
+#include <switchboard/impl/sse_client.ipp>
 #include <switchboard/impl/websocket_client.ipp>
 
 #endif

@@ -12,7 +12,7 @@
 
 // The transports every integration test runs over. A test that exists for one
 // transport only says why in a comment.
-#define SWITCHBOARD_TRANSPORTS switchboard::websocket
+#define SWITCHBOARD_TRANSPORTS switchboard::websocket, switchboard::sse
 
 namespace harness {
 
@@ -39,6 +39,7 @@ struct test_server {
     static switchboard::server_options local(switchboard::server_options o) {
         o.address = "127.0.0.1";
         o.port = 0;
+        o.sse_retry = std::chrono::milliseconds(20); // SSE clients come back as fast as the test clients' backoff
         return o;
     }
 

@@ -24,6 +24,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -40,6 +41,8 @@ struct carrier_events {
     std::function<void(const proto::frame&, std::string data)> on_frame; // session mode
     std::function<void(event)> on_plain;                                 // plain mode
     std::function<void(error_code)> on_closed;                           // once, at the end
+    std::function<void(std::chrono::milliseconds)> on_retry;             // the server's reconnect delay
+    std::function<void(error_code)> on_error;                            // reported; the connection goes on
 };
 
 // The client half of a transport: one connection attempt and its life. Every member
@@ -49,7 +52,8 @@ public:
     virtual ~client_carrier() = default;
     // Connects to `u` requesting `target`; `done` reports the handshake. After a
     // success, received frames arrive through `events` until `on_closed`.
-    virtual void connect(const url& u, std::string target, carrier_events events,
+    // `last_event_id`: where the previous connection stopped (SSE's Last-Event-ID).
+    virtual void connect(const url& u, std::string target, std::string last_event_id, carrier_events events,
                          std::function<void(error_code)> done) = 0;
     // seq is the event's sequence number in session mode, 0 in plain mode.
     virtual void send_event(sequence_number seq, const event& e) = 0;
@@ -117,6 +121,8 @@ private:
     bool started_ = false;
 
     std::string token_;
+    std::string last_event_id_; // plain mode: the id of the last event received
+    std::optional<std::chrono::milliseconds> retry_; // the server's reconnect delay, if it gave one
     replay_window<event> out_;
     inbound_sequencer in_;
     std::deque<event> plain_queue_; // plain mode: sends waiting for a connection

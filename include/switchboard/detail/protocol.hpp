@@ -49,9 +49,13 @@ struct welcome {
     std::size_t max_message = 0;
 };
 
+// The SSE event type of session control frames (welcome, ack, gap, close); reserved
+// in session mode on every carrier, so that code moves between carriers unchanged.
+inline constexpr std::string_view sse_control_type = "switchboard";
+
 // Whether `type` can be carried in an event header (no CR or LF).
 inline bool valid_type(std::string_view type) noexcept {
-    return type.find_first_of("\r\n") == std::string_view::npos;
+    return type.find_first_of("\r\n") == std::string_view::npos && type != sse_control_type;
 }
 
 inline void append_number(std::string& out, std::uint64_t v) {

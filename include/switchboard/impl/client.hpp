@@ -4,6 +4,7 @@
 #ifndef SWITCHBOARD_IMPL_CLIENT_HPP
 #define SWITCHBOARD_IMPL_CLIENT_HPP
 
+#include <switchboard/sse/client_carrier.hpp>
 #include <switchboard/websocket/client_carrier.hpp>
 
 namespace switchboard {
@@ -14,9 +15,12 @@ template <class Transport>
 carrier_factory carrier_for() {
     if constexpr (Transport::kind == transport_kind::websocket) {
         return &ws::make_client_carrier;
+    } else if constexpr (Transport::kind == transport_kind::sse) {
+        return &sse::make_client_carrier;
     } else {
         struct unavailable final : client_carrier {
-            void connect(const url&, std::string, carrier_events, std::function<void(error_code)> done) override {
+            void connect(const url&, std::string, std::string, carrier_events,
+                         std::function<void(error_code)> done) override {
                 done(error::transport_unavailable);
             }
             void send_event(sequence_number, const event&) override {}

@@ -58,6 +58,13 @@ SWITCHBOARD_DECL carrier_events client_core::events_for(std::uint64_t gen) {
     ev.on_closed = [w, gen](error_code ec) {
         if (auto self = w.lock()) self->on_closed(gen, ec);
     };
+    ev.on_retry = [w, gen](std::chrono::milliseconds delay) {
+        if (auto self = w.lock(); self && gen == self->generation_) self->retry_ = delay;
+    };
+    ev.on_error = [w, gen](error_code ec) {
+        if (auto self = w.lock(); self && gen == self->generation_ && self->on_error && !self->silenced())
+            self->on_error(ec);
+    };
     return ev;
 }
 
@@ -69,8 +76,10 @@ SWITCHBOARD_DECL void client_core::attempt() {
         extra = "sb=" + std::to_string(protocol_version);
         if (!token_.empty()) extra += "&token=" + token_ + "&last=" + std::to_string(in_.last_delivered());
     }
+    std::string last_event_id = last_event_id_;
+    if (options_.session && !token_.empty()) last_event_id = token_ + "-" + std::to_string(in_.last_delivered());
     std::weak_ptr<client_core> w = weak_from_this();
-    carrier_->connect(url_, url_.target(extra), events_for(gen), [w, gen](error_code ec) {
+    carrier_->connect(url_, url_.target(extra), std::move(last_event_id), events_for(gen), [w, gen](error_code ec) {
         if (auto self = w.lock()) self->on_connected(gen, ec);
     });
 }
@@ -164,7 +173,9 @@ SWITCHBOARD_DECL void client_core::on_frame(std::uint64_t gen, const proto::fram
 }
 
 SWITCHBOARD_DECL void client_core::on_plain(std::uint64_t gen, event e) {
-    if (gen == generation_ && state_ != state::closed) deliver({}, std::move(e));
+    if (gen != generation_ || state_ == state::closed) return;
+    last_event_id_ = e.id;
+    deliver({}, std::move(e));
 }
 
 SWITCHBOARD_DECL void client_core::on_closed(std::uint64_t gen, error_code ec) {
@@ -177,12 +188,19 @@ SWITCHBOARD_DECL void client_core::on_closed(std::uint64_t gen, error_code ec) {
 
 SWITCHBOARD_DECL void client_core::lost(error_code ec) {
     if (state_ == state::closed) return;
+    // The server said not to come back (SSE: HTTP 204): a clean end.
+    if (ec == error::closed) return finish({});
     const bool fatal = ec == error::protocol_violation || ec == error::message_too_big ||
-                       ec == error::transport_unavailable || ec == error::server_full;
+                       ec == error::transport_unavailable || ec == error::server_full ||
+                       ec == error::bad_content_type || ec == error::line_too_long ||
+                       ec == error::too_many_redirects;
     if (state_ == state::connecting || closing_ || fatal || !options_.reconnect.enabled) return finish(ec);
     set_state(state::reconnecting);
     if (backoff_.exhausted()) return finish(error::reconnect_exhausted);
-    reconnect_timer_.expires_after(backoff_.next_delay());
+    // Never sooner than the server asked (SSE `retry:`), later when attempts keep failing.
+    auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(backoff_.next_delay());
+    if (retry_) delay = std::max(delay, *retry_);
+    reconnect_timer_.expires_after(delay);
     reconnect_timer_.async_wait([w = weak_from_this()](error_code timer_ec) {
         auto self = w.lock();
         if (!self || timer_ec || self->state_ == state::closed) return;
@@ -253,6 +271,7 @@ SWITCHBOARD_DECL void client_core::send(event e, send_handler h) {
             }
             return self->complete(std::move(h), error_code{});
         }
+        if (e.type.empty()) e.type = "message";
         if (!proto::valid_type(e.type)) return self->complete(std::move(h), error_code(error::invalid_event));
         // Unacknowledged events are never dropped from the window: past its bounds a send fails.
         const auto byte_limit = std::min(o.replay.max_bytes, o.max_queued_bytes);

@@ -26,8 +26,19 @@ namespace switchboard {
 // ---------------------------------------------------------------------------
 // session (the handle)
 
+namespace detail {
+// Every carrier can carry the event's type (session-mode control frames use the
+// reserved SSE type "switchboard"); the empty type is "message", as SSE has it.
+inline event checked(event e) {
+    if (e.type.empty()) e.type = "message";
+    if (!proto::valid_type(e.type))
+        throw std::invalid_argument("switchboard: an event type must be one line and not \"switchboard\"");
+    return e;
+}
+} // namespace detail
+
 SWITCHBOARD_DECL void session::send(event e) const {
-    if (impl_) impl_->post_send(std::make_shared<const event>(std::move(e)));
+    if (impl_) impl_->post_send(std::make_shared<const event>(detail::checked(std::move(e))));
 }
 SWITCHBOARD_DECL void session::join(std::string topic) const {
     if (impl_) detail::server_session_join(impl_, std::move(topic));
@@ -556,8 +567,10 @@ SWITCHBOARD_DECL void server::on_close(close_handler h) { core_->on_close = std:
 SWITCHBOARD_DECL void server::start() { core_->start(); }
 SWITCHBOARD_DECL unsigned short server::port() const { return core_->port(); }
 SWITCHBOARD_DECL void server::stop() { core_->stop(); }
-SWITCHBOARD_DECL void server::publish(std::string_view topic, event e) { core_->publish(topic, std::move(e)); }
-SWITCHBOARD_DECL void server::broadcast(event e) { core_->broadcast(std::move(e)); }
+SWITCHBOARD_DECL void server::publish(std::string_view topic, event e) {
+    core_->publish(topic, detail::checked(std::move(e)));
+}
+SWITCHBOARD_DECL void server::broadcast(event e) { core_->broadcast(detail::checked(std::move(e))); }
 SWITCHBOARD_DECL std::size_t server::session_count() const { return core_->session_count(); }
 SWITCHBOARD_DECL std::size_t server::connection_count() const { return core_->connection_count(); }
 

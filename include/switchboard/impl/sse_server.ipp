@@ -111,7 +111,7 @@ SWITCHBOARD_DECL void server_connection::send_control(std::string frame) {
     for (auto& c : frame)
         if (c == '\r' || c == '\n') c = ' '; // a close reason is one line
     out += "event: ";
-    out += control_type;
+    out += proto::sse_control_type;
     out += "\ndata: ";
     out += frame;
     out += blank_line;

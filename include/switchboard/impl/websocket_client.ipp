@@ -28,7 +28,8 @@ public:
         ws_.read_message_max(options.max_message_size + 1024); // room for the session header
     }
 
-    void connect(const url& u, std::string target, carrier_events events, std::function<void(error_code)> done) override {
+    void connect(const url& u, std::string target, std::string, carrier_events events,
+                 std::function<void(error_code)> done) override {
         if (u.secure()) return done(error::transport_unavailable); // wss needs SWITCHBOARD_WITH_OPENSSL
         events_ = std::move(events);
         done_ = std::move(done);

@@ -21,9 +21,6 @@ namespace switchboard::detail::sse {
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-// The SSE event type of session control frames (welcome, ack, gap, close).
-inline constexpr std::string_view control_type = "switchboard";
-
 // Whether a GET asks for an event stream (its Accept header names text/event-stream).
 SWITCHBOARD_DECL bool wants_event_stream(const http::request<http::string_body>& req);
 

@@ -1,0 +1,368 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_IMPL_SSE_CLIENT_IPP
+#define SWITCHBOARD_IMPL_SSE_CLIENT_IPP
+
+#include <switchboard/detail/base64.hpp>
+#include <switchboard/sse/client_carrier.hpp>
+#include <switchboard/sse/parser.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <array>
+#include <deque>
+
+namespace switchboard::detail::sse {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+class sse_client_carrier final : public client_carrier, public std::enable_shared_from_this<sse_client_carrier> {
+public:
+    sse_client_carrier(const client_strand& strand, const client_options& options)
+        : options_(options),
+          resolver_(strand),
+          stream_(strand),
+          post_stream_(strand),
+          // A data line may be as long as an event; base64 (binary events, text with a CR)
+          // needs a third more.
+          parser_(std::max(options.max_line_size, max_encoded(options)), max_encoded(options)) {}
+
+    void connect(const url& u, std::string target, std::string last_event_id, carrier_events events,
+                 std::function<void(error_code)> done) override {
+        if (u.secure()) return done(error::transport_unavailable); // https needs SWITCHBOARD_WITH_OPENSSL
+        events_ = std::move(events);
+        done_ = std::move(done);
+        last_event_id_ = std::move(last_event_id);
+        request(u, std::move(target));
+    }
+
+    void send_event(sequence_number seq, const event& e) override {
+        if (seq == 0) { // plain mode: the data is the body of a POST to the endpoint
+            plain_.emplace_back(e.data, e.binary);
+            return post_next();
+        }
+        std::string frame = proto::event_header(seq, e.type, e.binary);
+        frame += e.data; // a POST body carries bytes: binary data travels raw
+        proto::append_framed(upstream_, frame);
+        post_next();
+    }
+
+    void send_control(std::string frame) override {
+        proto::append_framed(upstream_, frame);
+        post_next();
+    }
+
+    void close() override {
+        if (closed_) return;
+        closing_ = true;
+        maybe_finish_close();
+    }
+
+    void abort() override {
+        closed_ = true;
+        error_code ignored;
+        resolver_.cancel();
+        stream_.socket().close(ignored);
+        post_stream_.socket().close(ignored);
+    }
+
+private:
+    static std::size_t max_encoded(const client_options& o) noexcept { return o.max_message_size / 3 * 4 + 1024; }
+
+    // ---- the event stream -------------------------------------------------------
+
+    void request(const url& u, std::string target) {
+        url_ = u;
+        target_ = std::move(target);
+        stream_.expires_after(options_.connect_timeout);
+        resolver_.async_resolve(u.host, u.port, [self = shared_from_this()](error_code ec, tcp::resolver::results_type r) {
+            if (self->closed_) return;
+            if (ec) return self->connected(ec);
+            self->stream_.async_connect(r, [self](error_code ec2, const tcp::endpoint&) { self->on_tcp(ec2); });
+        });
+    }
+
+    void on_tcp(error_code ec) {
+        if (closed_) return;
+        if (ec) return connected(ec);
+        stream_.socket().set_option(tcp::no_delay(true), ec);
+        auto req = std::make_shared<http::request<http::empty_body>>(http::verb::get, target_, 11);
+        req->set(http::field::host, url_.authority());
+        req->set(http::field::accept, "text/event-stream");
+        req->set(http::field::cache_control, "no-cache");
+        req->set(http::field::user_agent, "switchboard");
+        if (!last_event_id_.empty()) req->set("Last-Event-ID", last_event_id_);
+        http::async_write(stream_, *req, [self = shared_from_this(), req](error_code ec2, std::size_t) {
+            if (self->closed_) return;
+            if (ec2) return self->connected(ec2);
+            self->response_.emplace();
+            self->response_->header_limit(static_cast<std::uint32_t>(self->options_.max_line_size));
+            self->response_->body_limit(boost::none); // the stream is endless
+            http::async_read_header(self->stream_, self->buffer_, *self->response_,
+                                    [self](error_code ec3, std::size_t) { self->on_header(ec3); });
+        });
+    }
+
+    void on_header(error_code ec) {
+        if (closed_) return;
+        if (ec) return connected(ec);
+        const auto& res = response_->get();
+        const auto status = res.result_int();
+        if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) return redirect(res);
+        if (status == 204) return connected(error::closed); // the server says: do not reconnect
+        if (status != 200) return connected(status == 503 ? error::server_full : error::bad_http_status);
+        const auto type = res[http::field::content_type];
+        if (type.substr(0, type.find(';')).find("text/event-stream") != 0) return connected(error::bad_content_type);
+        connected({});
+        read_body();
+    }
+
+    void redirect(const http::response_header<>& res) {
+        const auto location = std::string(res[http::field::location]);
+        if (++redirects_ > options_.max_redirects) return connected(error::too_many_redirects);
+        error_code ignored;
+        stream_.socket().close(ignored);
+        buffer_.consume(buffer_.size());
+        url next = url_;
+        try {
+            if (location.find("://") != std::string::npos) {
+                next = parse_url(location);
+                if (next.secure()) return connected(error::transport_unavailable);
+            } else if (!location.empty() && location[0] == '/') {
+                const auto q = location.find('?');
+                next.path = location.substr(0, q);
+                next.query = q == std::string::npos ? std::string() : location.substr(q + 1);
+            } else {
+                return connected(error::bad_http_status);
+            }
+        } catch (const std::invalid_argument&) {
+            return connected(error::bad_http_status);
+        }
+        request(next, next.target()); // the same stream: connecting opens its socket again
+    }
+
+    void connected(error_code ec) {
+        if (ec == beast::error::timeout) ec = error::handshake_timeout;
+        else if (ec && ec.category() != error_category()) ec = error::connection_lost;
+        auto done = std::move(done_);
+        if (closed_ || !done) return;
+        if (ec) {
+            closed_ = true;
+            return done(ec);
+        }
+        done({});
+    }
+
+    void read_body() {
+        auto& body = response_->get().body();
+        body.data = rbuf_.data();
+        body.size = rbuf_.size();
+        // Heartbeats keep a live stream busy; silence past the timeout is a dead one.
+        stream_.expires_after(options_.heartbeat.timeout);
+        http::async_read_some(stream_, buffer_, *response_,
+                              [self = shared_from_this()](error_code ec, std::size_t) { self->on_body(ec); });
+    }
+
+    void on_body(error_code ec) {
+        if (closed_) return;
+        if (ec == http::error::need_buffer) ec = {};
+        const auto n = rbuf_.size() - response_->get().body().size;
+        if (n > 0) {
+            if (auto perr = parser_.feed(std::string_view(rbuf_.data(), n), *this)) return end(perr);
+            if (closed_) return;
+        }
+        if (ec == beast::error::timeout) return end(error::heartbeat_timeout);
+        if (ec || response_->is_done()) return end(error::connection_lost);
+        read_body();
+    }
+
+    // ---- sse_parser handler -----------------------------------------------------
+
+public:
+    void on_event(event e) {
+        if (closed_) return;
+        if (!options_.session) return events_.on_plain(std::move(e));
+        if (e.type == proto::sse_control_type) {
+            auto f = proto::parse(e.data);
+            if (!f || f->k == proto::kind::event) return end(error::protocol_violation);
+            if (f->k == proto::kind::welcome) {
+                auto w = proto::parse_welcome(f->body);
+                if (!w) return end(error::protocol_violation);
+                token_ = w->token;
+            }
+            events_.on_frame(*f, {});
+            if (f->k == proto::kind::welcome) post_next(); // sends made before it can go now
+            return;
+        }
+        // "<token>-<seq>[flag]": 'b' binary, 'e' text, both base64.
+        const std::string_view id = e.id;
+        const auto dash = id.find('-');
+        proto::frame f;
+        f.k = proto::kind::event;
+        std::string_view rest = dash == std::string_view::npos ? std::string_view{} : id.substr(dash + 1);
+        if (!proto::read_number(rest, f.a) || f.a == 0 || rest.size() > 1) return end(error::protocol_violation);
+        const char flag = rest.empty() ? 0 : rest[0];
+        if (flag != 0 && flag != 'b' && flag != 'e') return end(error::protocol_violation);
+        f.binary = flag == 'b';
+        f.type = e.type;
+        std::string data = std::move(e.data);
+        if (flag) {
+            auto decoded = base64_decode(data);
+            if (!decoded) return end(error::protocol_violation);
+            data = std::move(*decoded);
+        }
+        if (data.size() > options_.max_message_size) return end(error::message_too_big);
+        events_.on_frame(f, std::move(data));
+    }
+    void on_retry(std::chrono::milliseconds delay) {
+        if (!closed_ && events_.on_retry) events_.on_retry(delay);
+    }
+    void on_comment(std::string_view) {} // a heartbeat: the read timeout already restarted
+
+private:
+    // ---- upstream ---------------------------------------------------------------
+
+    bool upstream_pending() const noexcept { return !upstream_.empty() || !plain_.empty(); }
+
+    void post_next() {
+        if (closed_ || posting_ || !upstream_pending()) return maybe_finish_close();
+        if (options_.session && token_.empty()) return; // no session yet: after the welcome
+        posting_ = true;
+        if (post_connected_) return write_post();
+        post_stream_.expires_after(options_.connect_timeout);
+        resolver_.async_resolve(url_.host, url_.port, [self = shared_from_this()](error_code ec, tcp::resolver::results_type r) {
+            if (self->closed_) return;
+            if (ec) return self->end(error::connection_lost);
+            self->post_stream_.async_connect(r, [self](error_code ec2, const tcp::endpoint&) {
+                if (self->closed_) return;
+                if (ec2) return self->end(error::connection_lost);
+                error_code ignored;
+                self->post_stream_.socket().set_option(tcp::no_delay(true), ignored);
+                self->post_connected_ = true;
+                self->write_post();
+            });
+        });
+    }
+
+    void write_post() {
+        auto req = std::make_shared<http::request<http::string_body>>(http::verb::post, std::string(), 11);
+        req->set(http::field::host, url_.authority());
+        req->set(http::field::user_agent, "switchboard");
+        if (options_.session) {
+            req->target(url_.target("sb=" + std::to_string(protocol_version) + "&token=" + token_));
+            req->set(http::field::content_type, "application/octet-stream");
+            req->body() = std::move(upstream_);
+            upstream_.clear();
+        } else {
+            req->target(url_.target());
+            req->set(http::field::content_type, plain_.front().second ? "application/octet-stream" : "text/plain; charset=utf-8");
+            req->body() = std::move(plain_.front().first);
+            plain_.pop_front();
+        }
+        req->keep_alive(true);
+        req->prepare_payload();
+        post_stream_.expires_after(options_.connect_timeout);
+        http::async_write(post_stream_, *req, [self = shared_from_this(), req](error_code ec, std::size_t) {
+            if (self->closed_) return;
+            if (ec) return self->end(error::connection_lost);
+            self->post_response_.emplace();
+            self->post_response_->body_limit(self->options_.max_line_size);
+            http::async_read(self->post_stream_, self->post_buffer_, *self->post_response_,
+                             [self](error_code ec2, std::size_t) { self->on_post_response(ec2); });
+        });
+    }
+
+    void on_post_response(error_code ec) {
+        if (closed_) return;
+        // Lost with the connection: the session's resume sends again what is unacknowledged.
+        if (ec) return end(error::connection_lost);
+        posting_ = false;
+        auto res = post_response_->release();
+        post_response_.reset();
+        if (!res.keep_alive()) {
+            post_connected_ = false;
+            error_code ignored;
+            post_stream_.socket().close(ignored);
+            post_buffer_.clear();
+        }
+        const auto status = res.result_int();
+        if (!options_.session) {
+            if (status / 100 != 2 && events_.on_error) events_.on_error(error::bad_http_status);
+            return post_next();
+        }
+        if (status == 413) return end(error::message_too_big);
+        if (status == 400) return end(error::protocol_violation);
+        if (status != 200) return end(error::connection_lost); // e.g. 404: the session is gone; reconnect
+        std::string_view body = res.body(), frame;
+        while (!body.empty() && !closed_) {
+            if (!proto::next_framed(body, frame)) return end(error::protocol_violation);
+            auto f = proto::parse(frame);
+            if (!f || f->k == proto::kind::event || f->k == proto::kind::welcome) return end(error::protocol_violation);
+            events_.on_frame(*f, {});
+        }
+        post_next();
+    }
+
+    void maybe_finish_close() {
+        if (!closing_ || closed_ || posting_ || upstream_pending()) return;
+        closed_ = true;
+        error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream_.socket().close(ignored);
+        post_stream_.socket().close(ignored);
+    }
+
+    // ---- the end ----------------------------------------------------------------
+
+    // Ends the connection: reported to `done` while connecting, else to on_closed.
+    void end(error_code ec) {
+        if (closed_) return;
+        abort();
+        if (done_) return std::exchange(done_, nullptr)(ec);
+        events_.on_closed(ec);
+    }
+
+    client_options options_;
+    tcp::resolver resolver_;
+    beast::tcp_stream stream_;
+    beast::tcp_stream post_stream_;
+    beast::flat_buffer buffer_;
+    beast::flat_buffer post_buffer_;
+    std::optional<http::response_parser<http::buffer_body>> response_;
+    std::optional<http::response_parser<http::string_body>> post_response_;
+    std::array<char, 16 * 1024> rbuf_{};
+    sse_parser parser_;
+    carrier_events events_;
+    std::function<void(error_code)> done_;
+    url url_;
+    std::string target_;
+    std::string last_event_id_;
+    std::string token_;
+    std::string upstream_;                           // framed session frames not yet posted
+    std::deque<std::pair<std::string, bool>> plain_; // plain mode: one POST per event
+    std::size_t redirects_ = 0;
+    bool posting_ = false;
+    bool post_connected_ = false;
+    bool closing_ = false;
+    bool closed_ = false;
+};
+
+SWITCHBOARD_DECL std::shared_ptr<client_carrier> make_client_carrier(const client_strand& strand,
+                                                                     const client_options& options) {
+    return std::make_shared<sse_client_carrier>(strand, options);
+}
+
+} // namespace switchboard::detail::sse
+
+#endif
