@@ -7,6 +7,8 @@
 
 #include <boost/asio.hpp>
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -176,6 +178,81 @@ public:
 private:
     mutable std::mutex mutex_;
     std::vector<T> items_;
+};
+
+// A hand-written HTTP server on 127.0.0.1 for testing clients against exact bytes:
+// each connection runs `handler(socket, request head, connection index)` on its own
+// thread, with blocking socket calls. Destruction ends every connection.
+class raw_http_server {
+public:
+    using handler = std::function<void(tcp::socket&, const std::string& head, int index)>;
+
+    explicit raw_http_server(handler h)
+        : acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), handler_(std::move(h)) {
+        port_ = acceptor_.local_endpoint().port();
+        accept_thread_ = std::thread([this] { loop(); });
+    }
+    ~raw_http_server() {
+        stop_ = true;
+        {
+            tcp::socket wake(ioc_); // unblocks accept()
+            boost::system::error_code ec;
+            wake.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
+            accept_thread_.join();
+        }
+        {
+            std::lock_guard lock(mutex_);
+            for (auto& s : sockets_) ::shutdown(s->native_handle(), SHUT_RDWR); // unblocks the handlers' reads
+        }
+        for (auto& t : threads_) t.join();
+    }
+    unsigned short port() const { return port_; }
+    int connections() const { return count_.load(); }
+    std::string url(const std::string& path = "/events") const {
+        return "http://127.0.0.1:" + std::to_string(port_) + path;
+    }
+
+    // Reads a request head (through the blank line) from `s`; empty at end of stream.
+    static std::string read_head(tcp::socket& s) {
+        std::string head;
+        boost::system::error_code ec;
+        asio::read_until(s, asio::dynamic_buffer(head), "\r\n\r\n", ec);
+        return ec ? std::string() : head;
+    }
+    static void write(tcp::socket& s, std::string_view bytes) {
+        boost::system::error_code ec;
+        asio::write(s, asio::buffer(bytes), ec);
+    }
+
+private:
+    void loop() {
+        for (int index = 0;; ++index) {
+            auto s = std::make_shared<tcp::socket>(ioc_);
+            boost::system::error_code ec;
+            acceptor_.accept(*s, ec);
+            if (stop_ || ec) return;
+            ++count_;
+            std::lock_guard lock(mutex_);
+            sockets_.push_back(s); // kept open until the end: a closed descriptor could be reused
+            threads_.emplace_back([this, s, index] {
+                const auto head = read_head(*s);
+                if (!head.empty()) handler_(*s, head, index);
+                boost::system::error_code ignored;
+                s->shutdown(tcp::socket::shutdown_both, ignored);
+            });
+        }
+    }
+
+    asio::io_context ioc_;
+    tcp::acceptor acceptor_;
+    handler handler_;
+    unsigned short port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> count_{0};
+    std::mutex mutex_;
+    std::vector<std::shared_ptr<tcp::socket>> sockets_;
+    std::vector<std::thread> threads_;
+    std::thread accept_thread_;
 };
 
 } // namespace harness
