@@ -25,6 +25,15 @@ check "--json prints one object per event" '{"binary":false,"data":"hi","id":"1"
 out=$("$cat_bin" --plain --send raw "$url" < /dev/null)
 check "--plain talks plain RFC 6455" "raw" "$out"
 
+http_url="http://127.0.0.1:$port/live"
+out=$(printf 'one\ntwo\n' | "$cat_bin" --transport sse --send zero "$http_url"); code=$?
+check "--transport sse: echoed in order over SSE and POST" $'zero\none\ntwo' "$out"
+check "--transport sse: exit 0 once acknowledged" 0 "$code"
+
+out=$("$cat_bin" --transport sse --json --send 'multi
+line' "$http_url" < /dev/null)
+check "--transport sse --json keeps a multi-line event whole" '{"binary":false,"data":"multi\nline","id":"1","type":"message"}' "$out"
+
 err=$("$cat_bin" "ws://127.0.0.1:1/live" < /dev/null 2>&1 >/dev/null); code=$?
 check "a refused connection exits 1" 1 "$code"
 check "with a one-line error" 1 "$(printf '%s\n' "$err" | wc -l)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Interop: the switchboard server with the npm `ws` and Python `websockets` clients,
-# and the switchboard client (switchboard-cat --plain) against both as servers.
+# Interop: the switchboard server with the npm `ws` and Python `websockets` clients
+# and the npm `eventsource` client; the switchboard client (switchboard-cat) against
+# npm ws, Python websockets and a Node http SSE server.
 #   run.sh ECHO_SERVER CAT
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +20,7 @@ port=$(free_port)
 wait_port "$port"
 node "$here/ws_peer.js" client "ws://127.0.0.1:$port/live"; check "npm ws client against the switchboard server" $?
 "$py" "$here/py_peer.py" client "ws://127.0.0.1:$port/live"; check "Python websockets client against the switchboard server" $?
+node "$here/sse_peer.js" client "http://127.0.0.1:$port/live"; check "npm eventsource client against the switchboard server" $?
 
 expected=$'one\ntwo\nthree'
 port=$(free_port)
@@ -32,6 +34,13 @@ port=$(free_port)
 wait_port "$port"
 got=$(printf 'one\ntwo\nthree\n' | "$cat_bin" --plain "ws://127.0.0.1:$port/"); rc=$?
 [ "$rc" -eq 0 ] && [ "$got" == "$expected" ]; check "switchboard client against a Python websockets server" $?
+
+port=$(free_port)
+node "$here/sse_peer.js" server "$port" >/dev/null & pids+=($!)
+wait_port "$port"
+# Two events, a reconnect after `retry` with Last-Event-ID, then 204: a clean end.
+got=$("$cat_bin" --transport sse --plain "http://127.0.0.1:$port/events" < <(sleep 20)); rc=$?
+[ "$rc" -eq 0 ] && [ "$got" == $'hello\nline1\nline2\nresumed from 1' ]; check "switchboard client against a Node http SSE server" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
