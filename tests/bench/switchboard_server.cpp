@@ -1,6 +1,7 @@
-// The switchboard server under benchmark (plain mode, so that any RFC 6455 client can
-// load it): echo, or fan-out of every message to every connection through a topic.
-//   bench-switchboard-server PORT echo|fanout
+// The switchboard server under benchmark (plain mode, so that any RFC 6455 or SSE
+// client can load it): echo, or fan-out of every message to every connection through a
+// topic; sse: fan-out to the plain sessions (event streams) of what a session POSTs.
+//   bench-switchboard-server PORT echo|fanout|sse
 // Distributed under the Boost Software License, Version 1.0.
 #include <switchboard/switchboard.hpp>
 
@@ -11,10 +12,13 @@ namespace sb = switchboard;
 
 int main(int argc, char** argv) {
     if (argc < 3) return 2;
-    const bool fanout = std::string(argv[2]) == "fanout";
+    const std::string mode = argv[2];
+    const bool fanout = mode != "echo";
     boost::asio::io_context ioc{1};
     sb::server server{ioc, {.address = "127.0.0.1", .port = static_cast<unsigned short>(std::stoi(argv[1]))}};
-    server.on_open([](sb::session s) { s.join("all"); });
+    server.on_open([&](sb::session s) {
+        if (mode != "sse" || !s.resumable()) s.join("all"); // sse: the publisher is not a subscriber
+    });
     server.on_event([&](sb::session s, sb::event e) {
         if (fanout) server.publish("all", std::move(e));
         else s.send(std::move(e));

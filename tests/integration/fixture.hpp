@@ -81,6 +81,22 @@ struct test_client {
             throw std::runtime_error("connect did not complete within 20 s");
         f.get();
     }
+    // What a connect, or the next receive, completes with. (An error code, not an
+    // exception through a future: TSan cannot see libstdc++'s exception_ptr counts.)
+    switchboard::error_code connect_error(std::chrono::milliseconds within = std::chrono::seconds(20)) {
+        auto p = std::make_shared<std::promise<switchboard::error_code>>();
+        client.async_connect([p](switchboard::error_code ec) { p->set_value(ec); });
+        return wait_for(p->get_future(), within);
+    }
+    switchboard::error_code receive_error(std::chrono::milliseconds within = std::chrono::seconds(20)) {
+        auto p = std::make_shared<std::promise<switchboard::error_code>>();
+        client.async_receive([p](switchboard::error_code ec, switchboard::event) { p->set_value(ec); });
+        return wait_for(p->get_future(), within);
+    }
+    static switchboard::error_code wait_for(std::future<switchboard::error_code> f, std::chrono::milliseconds within) {
+        if (f.wait_for(within) != std::future_status::ready) throw std::runtime_error("did not complete in time");
+        return f.get();
+    }
     void send(switchboard::event e) { client.async_send(std::move(e), asio::use_future).get(); }
     void close() { client.async_close(asio::use_future).get(); }
 
