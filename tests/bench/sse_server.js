@@ -1,7 +1,8 @@
 // The Node peer of switchboard's SSE benchmark: a minimal http SSE server.
 //   node tests/bench/sse_server.js PORT
-// A GET with Accept: text/event-stream subscribes; a POST's body goes to every
-// subscriber as one `data:` event.
+// A GET with Accept: text/event-stream subscribes; each line of a POST's body goes to
+// every subscriber as one `data:` event (one res.write per event and subscriber, as
+// minimal SSE servers do).
 'use strict';
 const http = require('http');
 const port = Number(process.argv[2]);
@@ -17,8 +18,10 @@ http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
-    const event = `data: ${Buffer.concat(chunks).toString()}\n\n`;
-    for (const s of subscribers) s.write(event);
+    for (const line of Buffer.concat(chunks).toString().split('\n')) {
+      const event = `data: ${line}\n\n`;
+      for (const s of subscribers) s.write(event);
+    }
     res.writeHead(200, { 'Content-Length': '0' });
     res.end();
   });

@@ -87,6 +87,8 @@ private:
     std::size_t queued_bytes_ = 0;
     heartbeat::clock::time_point close_deadline_{};
     bool watch_peer_;
+    bool reading_ = false;      // in on_bytes: the read flushes when it is done
+    bool flush_posted_ = false; // a flush is queued on the strand
     bool closing_ = false;   // nothing more is queued
     bool lingering_ = false; // everything is out: drain until EOF
     bool dropped_ = false;

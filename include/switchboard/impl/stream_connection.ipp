@@ -44,7 +44,14 @@ SWITCHBOARD_DECL void stream_connection::enqueue(out_frame f, bool control) {
     if (!control && queued_bytes_ + size > session_->options().max_queued_bytes) return on_overflow();
     queued_bytes_ += size;
     pending_.push_back(std::move(f));
-    if (writing_.empty()) flush();
+    if (!writing_.empty() || reading_ || flush_posted_) return;
+    // Not at once: whatever else is queued on the strand right now (the rest of a
+    // burst of publishes, a replay) goes out in the same write.
+    flush_posted_ = true;
+    asio::post(strand_, [self = shared_from_this()] {
+        self->flush_posted_ = false;
+        self->flush();
+    });
 }
 
 SWITCHBOARD_DECL void stream_connection::flush() {
@@ -106,7 +113,13 @@ SWITCHBOARD_DECL void stream_connection::on_readable(error_code ec) {
     if (ec == asio::error::would_block || ec == asio::error::try_again) return read();
     if (ec) return drop(lingering_ ? close_ec_ : error_code(error::connection_lost));
     hb_.received(heartbeat::clock::now());
-    if (!lingering_) on_bytes(buffer.data(), n);
+    if (!lingering_) {
+        // What this read makes us send (echoes, pongs) goes out in one write, after it.
+        reading_ = true;
+        on_bytes(buffer.data(), n);
+        reading_ = false;
+        flush();
+    }
     if (!dropped_) read();
 }
 
