@@ -59,14 +59,26 @@ SWITCHBOARD_DECL void stream_connection::flush() {
     writing_.swap(pending_);
     buffers_.clear();
     buffers_.reserve(writing_.size() * 3);
+    std::size_t total = 0;
     for (const auto& f : writing_) {
         buffers_.push_back(asio::buffer(f.head));
         if (f.ev && !f.ev->data.empty()) buffers_.push_back(asio::buffer(f.ev->data));
         if (!f.tail.empty()) buffers_.push_back(asio::buffer(f.tail.data(), f.tail.size()));
+        total += f.size();
     }
+    // First at once: a socket with room takes it all, with no completion to run later.
+    error_code ec;
+    auto n = socket_.write_some(buffers_, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) n = 0, ec = {};
+    if (ec || n == total) return on_written(ec);
+    // The rest when the socket has room again.
+    auto first = buffers_.begin();
+    while (n >= first->size()) n -= (first++)->size();
+    *first += n;
+    buffers_.erase(buffers_.begin(), first);
     asio::async_write(socket_, buffers_,
-                      asio::bind_executor(strand_, [self = shared_from_this()](error_code ec, std::size_t) {
-                          self->on_written(ec);
+                      asio::bind_executor(strand_, [self = shared_from_this()](error_code e, std::size_t) {
+                          self->on_written(e);
                       }));
 }
 
