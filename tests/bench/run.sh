@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# switchboard's WebSocket benchmark: every peer server in one run, same load generator,
-# same machine, figures side by side with ratios to the raw Beast peer.
-#   bash tests/bench/run.sh [SECONDS] [IDLE_CONNECTIONS]
+# switchboard's benchmarks: every peer server in one run, same load generators, same
+# machine, figures side by side with ratios. WebSocket: against raw Beast, websocketpp
+# and Node ws. SSE: against a minimal Node http SSE server.
+#   bash tests/bench/run.sh [SECONDS] [IDLE_CONNECTIONS] [all|websocket|sse]
 # Builds the release preset's benchmark targets and installs the Node peer (npm ci) if
 # needed. Each server gets one thread; the load generator the other core.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-5}"
 idle="${2:-10000}"
+only="${3:-all}"
 bash .ci/deps libwebsocketpp-dev >/dev/null
 command -v node >/dev/null || bash .ci/deps nodejs npm >/dev/null
 cmake --preset release >/dev/null
-cmake --build --preset release --target bench-switchboard-server bench-beast-server bench-websocketpp-server bench-loadgen >/dev/null
-(cd tests/node && { [ -d node_modules/ws ] || npm ci --no-audit --no-fund >/dev/null; })
+cmake --build --preset release --target bench-switchboard-server bench-beast-server bench-websocketpp-server bench-loadgen bench-sse-loadgen >/dev/null
+(cd tests/node && { [ -d node_modules/ws ] && [ -d node_modules/eventsource ] || npm ci --no-audit --no-fund >/dev/null; })
 ulimit -n "$(ulimit -Hn)" # idle connections need one descriptor each, on each side
 bin=build/release/tests/bench
 port=9700
@@ -24,6 +26,7 @@ start_server() { # peer mode -> pid
     beast) exec "$bin/bench-beast-server" "$port" "$2" ;;
     websocketpp) exec "$bin/bench-websocketpp-server" "$port" "$2" ;;
     node) NODE_PATH=tests/node/node_modules exec node tests/bench/ws_server.js "$port" "$2" ;;
+    node-sse) exec node tests/bench/sse_server.js "$port" ;;
   esac > /dev/null &
   server=$!
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
@@ -34,6 +37,8 @@ field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 declare -A echo_rate echo_p50 echo_p99 fan_rate fan_p99 idle_bytes
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+[ "$only" == sse ] && peers=()
 for peer in "${peers[@]}"; do
   echo "measuring $peer ..." >&2
   start_server "$peer" echo
@@ -58,7 +63,7 @@ for peer in "${peers[@]}"; do
   idle_bytes[$peer]=$(( (after - before) * 1024 / idle ))
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+if [ "$only" != sse ]; then
 echo
 echo "WebSocket benchmark: ${seconds} s per run, 100 connections, 32-byte messages; idle: $idle connections"
 printf "%-12s | %12s %6s %9s %9s | %10s %6s %11s | %13s %6s\n" peer "echo msg/s" "×beast" "p50 µs" "p99 µs" "fan-out r/s" "×beast" "round p99 µs" "idle B/conn" "×beast"
@@ -67,4 +72,43 @@ for peer in "${peers[@]}"; do
     "${echo_rate[$peer]}" "$(ratio "${echo_rate[$peer]}" "${echo_rate[beast]}")" "${echo_p50[$peer]}" "${echo_p99[$peer]}" \
     "${fan_rate[$peer]}" "$(ratio "${fan_rate[$peer]}" "${fan_rate[beast]}")" "${fan_p99[$peer]}" \
     "${idle_bytes[$peer]}" "$(ratio "${idle_bytes[$peer]}" "${idle_bytes[beast]}")"
+done
+
+# SSE: one publisher (POSTs), 1,000 event streams; the publisher puts 1 event per POST,
+# then up to 32 (as many as the window allows), and never has more than 32 events
+# not yet delivered to every stream.
+fi
+sse_peers=(switchboard node-sse)
+[ "$only" == websocket ] && sse_peers=()
+declare -A sse1_rate sse1_p99 sse32_rate sse32_p99 sse_idle
+for peer in "${sse_peers[@]}"; do
+  echo "measuring $peer (SSE) ..." >&2
+  mode=plain; [ "$peer" == switchboard ] && mode=session
+  for batch in 1 32; do
+    start_server "$peer" sse
+    out=$("$bin/bench-sse-loadgen" "$port" fanout 1000 "$seconds" "$mode" "$batch")
+    stop_server
+    if [ "$batch" == 1 ]; then sse1_rate[$peer]=$(field deliveries_per_s "$out"); sse1_p99[$peer]=$(field p99_us "$out")
+    else sse32_rate[$peer]=$(field deliveries_per_s "$out"); sse32_p99[$peer]=$(field p99_us "$out"); fi
+  done
+  start_server "$peer" sse
+  sleep 0.5
+  before=$(rss_kib "$server")
+  coproc LOADGEN { "$bin/bench-sse-loadgen" "$port" idle "$idle" 0 -; }
+  read -r _ <&"${LOADGEN[0]}"   # "ready": every stream is open
+  sleep 1
+  after=$(rss_kib "$server")
+  kill "$LOADGEN_PID" 2>/dev/null; wait "$LOADGEN_PID" 2>/dev/null || true
+  stop_server
+  sse_idle[$peer]=$(( (after - before) * 1024 / idle ))
+done
+[ "$only" == websocket ] && exit 0
+echo
+echo "SSE benchmark: ${seconds} s per run, 1 publisher, 1000 event streams; idle: $idle streams"
+printf "%-12s | %14s %6s %9s | %14s %6s %9s | %13s %6s\n" peer "1/POST deliv/s" "×node" "p99 µs" "32/POST deliv/s" "×node" "p99 µs" "idle B/conn" "×node"
+for peer in "${sse_peers[@]}"; do
+  printf "%-12s | %14s %6s %9s | %14s %6s %9s | %13s %6s\n" "$peer" \
+    "${sse1_rate[$peer]}" "$(ratio "${sse1_rate[$peer]}" "${sse1_rate[node-sse]}")" "${sse1_p99[$peer]}" \
+    "${sse32_rate[$peer]}" "$(ratio "${sse32_rate[$peer]}" "${sse32_rate[node-sse]}")" "${sse32_p99[$peer]}" \
+    "${sse_idle[$peer]}" "$(ratio "${sse_idle[$peer]}" "${sse_idle[node-sse]}")"
 done
