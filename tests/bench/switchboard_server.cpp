@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
     boost::asio::io_context ioc{1};
     sb::server server{ioc, {.address = "127.0.0.1", .port = static_cast<unsigned short>(std::stoi(argv[1]))}};
     server.on_open([&](sb::session s) {
-        if (mode != "sse" || !s.resumable()) s.join("all"); // sse: the publisher is not a subscriber
+        // echo needs no topic; sse: the publisher is not a subscriber
+        if (mode == "fanout" || (mode == "sse" && !s.resumable())) s.join("all");
     });
     server.on_event([&](sb::session s, sb::event e) {
         if (fanout) server.publish("all", std::move(e));

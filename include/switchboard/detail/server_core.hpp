@@ -40,6 +40,9 @@ namespace switchboard::detail {
 namespace asio = boost::asio;
 using strand_type = asio::strand<asio::io_context::executor_type>;
 using shared_event = std::shared_ptr<const event>;
+// A connection's socket after its HTTP phase: on the io_context's own executor type (40
+// bytes, and small completion handlers), serialized by the session's strand.
+using stream_socket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
 
 // The server half of a carrier: one connection of one session. Every member is
 // called on the session's strand.
@@ -213,7 +216,7 @@ SWITCHBOARD_DECL session_request open_or_resume(server_core& core,
 
 // The socket, moved off the strand of its HTTP phase onto the plain io_context
 // executor (the session's strand serializes it from here on). Closed on failure.
-SWITCHBOARD_DECL asio::ip::tcp::socket unstrand(asio::ip::tcp::socket socket, asio::io_context& ioc);
+SWITCHBOARD_DECL stream_socket unstrand(asio::ip::tcp::socket socket, asio::io_context& ioc);
 
 SWITCHBOARD_DECL void server_session_join(const std::shared_ptr<server_session>& s, std::string topic);
 SWITCHBOARD_DECL void server_session_leave(const std::shared_ptr<server_session>& s, std::string_view topic);

@@ -30,7 +30,7 @@ public:
 
     // `watch_peer`: whether silence from the peer for heartbeat.timeout drops it (a
     // carrier whose peer never writes, as SSE, cannot tell silence from death).
-    SWITCHBOARD_DECL stream_connection(connection_slot slot, tcp::socket socket, std::shared_ptr<server_session> session,
+    SWITCHBOARD_DECL stream_connection(connection_slot slot, stream_socket socket, std::shared_ptr<server_session> session,
                                        bool watch_peer);
 
 protected:
@@ -76,11 +76,13 @@ private:
     void on_timer(error_code ec);
 
     connection_slot slot_;
-    tcp::socket socket_;
+    stream_socket socket_;
     std::shared_ptr<server_session> session_;
     strand_type strand_;
     heartbeat hb_;
-    asio::steady_timer timer_;
+    asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>,
+                               asio::io_context::executor_type>
+        timer_; // its handlers are bound to the strand
     std::vector<out_frame> pending_;  // queued, not yet being written
     std::vector<out_frame> writing_;  // being written
     std::vector<asio::const_buffer> buffers_;
@@ -89,6 +91,7 @@ private:
     bool watch_peer_;
     bool reading_ = false;      // in on_bytes: the read flushes when it is done
     bool flush_posted_ = false; // a flush is queued on the strand
+    bool carried_events_ = false; // the write in progress has events: keep a queue afterwards
     bool closing_ = false;   // nothing more is queued
     bool lingering_ = false; // everything is out: drain until EOF
     bool dropped_ = false;

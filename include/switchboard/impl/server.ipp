@@ -369,10 +369,10 @@ SWITCHBOARD_DECL void refuse_http(tcp::socket socket, http::status status, std::
     });
 }
 
-SWITCHBOARD_DECL tcp::socket unstrand(tcp::socket socket, asio::io_context& ioc) {
+SWITCHBOARD_DECL stream_socket unstrand(tcp::socket socket, asio::io_context& ioc) {
     error_code ec;
     const auto protocol = socket.local_endpoint(ec).protocol();
-    tcp::socket rewrapped(ioc.get_executor());
+    stream_socket rewrapped(ioc.get_executor());
     if (!ec) rewrapped.assign(protocol, socket.release(ec), ec);
     if (ec) rewrapped.close(ec);
     return rewrapped;

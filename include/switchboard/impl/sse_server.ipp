@@ -27,8 +27,8 @@ SWITCHBOARD_DECL void server_connection::serve(connection_slot slot, tcp::socket
     auto& core = slot.core();
     auto request = open_or_resume(core, req);
     if (!request.session) return refuse_http(std::move(socket), request.refusal, request.why);
-    socket = unstrand(std::move(socket), core.ioc);
-    if (!socket.is_open()) { // the peer is already gone
+    auto stream = unstrand(std::move(socket), core.ioc);
+    if (!stream.is_open()) { // the peer is already gone
         if (!request.resumed) request.session->post_close("");
         return;
     }
@@ -43,7 +43,7 @@ SWITCHBOARD_DECL void server_connection::serve(connection_slot slot, tcp::socket
         response += '\n';
     }
     const auto from = request.resumed ? request.client_last : 0;
-    auto conn = std::make_shared<server_connection>(std::move(slot), std::move(socket), request.session, from);
+    auto conn = std::make_shared<server_connection>(std::move(slot), std::move(stream), request.session, from);
     const auto strand = request.session->strand(); // before `request` is moved
     asio::dispatch(strand, [conn, request = std::move(request), response = std::move(response)]() mutable {
         conn->start(std::move(response), {});
@@ -51,7 +51,7 @@ SWITCHBOARD_DECL void server_connection::serve(connection_slot slot, tcp::socket
     });
 }
 
-SWITCHBOARD_DECL server_connection::server_connection(connection_slot slot, tcp::socket socket,
+SWITCHBOARD_DECL server_connection::server_connection(connection_slot slot, stream_socket socket,
                                                       std::shared_ptr<server_session> session,
                                                       sequence_number resume_from)
     : stream_connection(std::move(slot), std::move(socket), std::move(session), false), resume_from_(resume_from) {}

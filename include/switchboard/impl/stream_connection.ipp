@@ -18,14 +18,14 @@ namespace {
 constexpr std::chrono::seconds linger_time{5};
 } // namespace
 
-SWITCHBOARD_DECL stream_connection::stream_connection(connection_slot slot, tcp::socket socket,
+SWITCHBOARD_DECL stream_connection::stream_connection(connection_slot slot, stream_socket socket,
                                                       std::shared_ptr<server_session> session, bool watch_peer)
     : slot_(std::move(slot)),
       socket_(std::move(socket)),
       session_(std::move(session)),
       strand_(session_->strand()),
       hb_(session_->options().heartbeat),
-      timer_(strand_),
+      timer_(session_->core().ioc.get_executor()),
       watch_peer_(watch_peer) {}
 
 SWITCHBOARD_DECL void stream_connection::start(std::string first, std::string leftover) {
@@ -62,6 +62,7 @@ SWITCHBOARD_DECL void stream_connection::flush() {
     std::size_t total = 0;
     for (const auto& f : writing_) {
         buffers_.push_back(asio::buffer(f.head));
+        if (f.ev) carried_events_ = true;
         if (f.ev && !f.ev->data.empty()) buffers_.push_back(asio::buffer(f.ev->data));
         if (!f.tail.empty()) buffers_.push_back(asio::buffer(f.tail.data(), f.tail.size()));
         total += f.size();
@@ -88,17 +89,20 @@ SWITCHBOARD_DECL void stream_connection::on_written(error_code ec) {
     if (ec) return drop(error::connection_lost);
     hb_.sent(heartbeat::clock::now());
     if (!pending_.empty()) return flush();
+    const bool carried_events = carried_events_;
+    carried_events_ = false;
     // Idle: give back the queue memory of a big burst; up to 16 frames' worth stays (about
     // 1.5 KiB, only on connections that had bursts), so that steady traffic does not
     // allocate per write. A connection that never had a burst keeps none.
-    if (writing_.capacity() > 16) writing_ = {};
-    if (pending_.capacity() > 16) pending_ = {};
-    if (buffers_.capacity() > 48) buffers_ = {};
+    const std::size_t keep = carried_events ? 16 : 0; // a handshake or a ping keeps nothing
+    if (writing_.capacity() > keep) writing_ = {};
+    if (pending_.capacity() > keep) pending_ = {};
+    if (buffers_.capacity() > 3 * keep) buffers_ = {};
     if (closing_ && !lingering_) {
         // Everything is out; read (and discard) until the peer ends the connection.
         lingering_ = true;
         error_code ignored;
-        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        socket_.shutdown(stream_socket::shutdown_send, ignored);
     }
 }
 
@@ -113,7 +117,7 @@ SWITCHBOARD_DECL void stream_connection::begin_close(error_code ec) {
 }
 
 SWITCHBOARD_DECL void stream_connection::read() {
-    socket_.async_wait(tcp::socket::wait_read, asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) {
+    socket_.async_wait(stream_socket::wait_read, asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) {
                            self->on_readable(ec);
                        }));
 }
@@ -166,7 +170,7 @@ SWITCHBOARD_DECL void stream_connection::drop(error_code ec) {
     dropped_ = true;
     error_code ignored;
     timer_.cancel();
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.shutdown(stream_socket::shutdown_both, ignored);
     socket_.close(ignored);
     pending_ = {};
     session_->detach(this, ec);

@@ -31,8 +31,8 @@ SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::sock
 
     auto request = open_or_resume(core, req);
     if (!request.session) return refuse_http(std::move(socket), request.refusal, request.why);
-    socket = unstrand(std::move(socket), core.ioc);
-    if (!socket.is_open()) { // the peer is already gone
+    auto stream = unstrand(std::move(socket), core.ioc);
+    if (!stream.is_open()) { // the peer is already gone
         if (!request.resumed) request.session->post_close("");
         return;
     }
@@ -41,7 +41,7 @@ SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::sock
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
     response += accept_key(key);
     response += "\r\n\r\n";
-    auto conn = std::make_shared<server_connection>(std::move(slot), std::move(socket), request.session);
+    auto conn = std::make_shared<server_connection>(std::move(slot), std::move(stream), request.session);
     std::string extra(static_cast<const char*>(leftover.data().data()), leftover.size());
     const auto strand = request.session->strand(); // before `request` is moved
     asio::dispatch(strand, [conn, request = std::move(request), response = std::move(response),
@@ -51,7 +51,7 @@ SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::sock
     });
 }
 
-SWITCHBOARD_DECL server_connection::server_connection(connection_slot slot, tcp::socket socket,
+SWITCHBOARD_DECL server_connection::server_connection(connection_slot slot, stream_socket socket,
                                                       std::shared_ptr<server_session> session)
     : stream_connection(std::move(slot), std::move(socket), std::move(session), true),
       reader_(this->session().options().max_message_size) {}

@@ -29,7 +29,7 @@ public:
     // Answers an event-stream GET and serves the session it opens or resumes.
     static void serve(connection_slot slot, tcp::socket socket, const http::request<http::string_body>& req);
 
-    server_connection(connection_slot slot, tcp::socket socket, std::shared_ptr<server_session> session,
+    server_connection(connection_slot slot, stream_socket socket, std::shared_ptr<server_session> session,
                       sequence_number resume_from);
 
     void send_event(sequence_number seq, const shared_event& ev) override;

@@ -27,7 +27,7 @@ public:
     static void upgrade(connection_slot slot, tcp::socket socket, http::request<http::string_body> req,
                         boost::beast::flat_buffer leftover);
 
-    server_connection(connection_slot slot, tcp::socket socket, std::shared_ptr<server_session> session);
+    server_connection(connection_slot slot, stream_socket socket, std::shared_ptr<server_session> session);
 
     void send_event(sequence_number seq, const shared_event& ev) override;
     void send_control(std::string frame) override;
