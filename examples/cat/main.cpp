@@ -104,7 +104,9 @@ int run(const arguments& args) {
                 return receive();
             }
             if (ec == sb::error::replay_gap) return receive(); // reported by on_gap
-            if (ec != sb::error::closed && !stdin_done) fail("connection ended: " + ec.message());
+            if (stdin_done) return; // our own close: its completion says how it went
+            if (ec != sb::error::closed) fail("connection ended: " + ec.message());
+            ioc.stop(); // the server ended the session cleanly (SSE: HTTP 204): exit 0
         });
     };
 

@@ -39,7 +39,7 @@ port=$(free_port)
 node "$here/sse_peer.js" server "$port" >/dev/null & pids+=($!)
 wait_port "$port"
 # Two events, a reconnect after `retry` with Last-Event-ID, then 204: a clean end.
-got=$("$cat_bin" --transport sse --plain "http://127.0.0.1:$port/events" < <(sleep 20)); rc=$?
+got=$("$cat_bin" --transport sse --plain --linger 10000 "http://127.0.0.1:$port/events" < /dev/null); rc=$?
 [ "$rc" -eq 0 ] && [ "$got" == $'hello\nline1\nline2\nresumed from 1' ]; check "switchboard client against a Node http SSE server" $?
 
 echo "$passed passed, $failed failed"
