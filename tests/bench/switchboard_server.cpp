@@ -1,11 +1,14 @@
 // The switchboard server under benchmark (plain mode, so that any RFC 6455 or SSE
 // client can load it): echo, or fan-out of every message to every connection through a
 // topic; sse: fan-out to the plain sessions (event streams) of what a session POSTs.
-//   bench-switchboard-server PORT echo|fanout|sse
+//   bench-switchboard-server PORT echo|fanout|sse [THREADS]   (default 1)
 // Distributed under the Boost Software License, Version 1.0.
 #include <switchboard/switchboard.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <thread>
+#include <vector>
 #include <string>
 
 namespace sb = switchboard;
@@ -14,7 +17,8 @@ int main(int argc, char** argv) {
     if (argc < 3) return 2;
     const std::string mode = argv[2];
     const bool fanout = mode != "echo";
-    boost::asio::io_context ioc{1};
+    const int threads = argc > 3 ? std::max(1, std::stoi(argv[3])) : 1;
+    boost::asio::io_context ioc{threads};
     sb::server server{ioc, {.address = "127.0.0.1", .port = static_cast<unsigned short>(std::stoi(argv[1]))}};
     server.on_open([&](sb::session s) {
         // echo needs no topic; sse: the publisher is not a subscriber
@@ -26,5 +30,8 @@ int main(int argc, char** argv) {
     });
     server.start();
     std::cout << "ready" << std::endl;
+    std::vector<std::thread> pool;
+    for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
     ioc.run();
+    for (auto& t : pool) t.join();
 }

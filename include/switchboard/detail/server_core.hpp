@@ -19,6 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/io_context_strand.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
@@ -38,7 +39,9 @@
 namespace switchboard::detail {
 
 namespace asio = boost::asio;
-using strand_type = asio::strand<asio::io_context::executor_type>;
+// io_context::strand draws on a fixed pool of implementations, so a session costs no
+// strand allocation (sessions that share an implementation are serialized together).
+using strand_type = asio::io_context::strand;
 using shared_event = std::shared_ptr<const event>;
 // A connection's socket after its HTTP phase: on the io_context's own executor type (40
 // bytes, and small completion handlers), serialized by the session's strand.

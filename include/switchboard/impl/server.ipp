@@ -12,6 +12,7 @@
 #include <switchboard/impl/websocket_server.ipp>
 #include <switchboard/impl/sse_server.ipp>
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -85,7 +86,7 @@ SWITCHBOARD_DECL connection_slot::~connection_slot() {
 SWITCHBOARD_DECL server_session::server_session(std::shared_ptr<server_core> core, token_type token, bool resumable,
                                                 std::uint64_t id)
     : core_(std::move(core)),
-      strand_(asio::make_strand(core_->ioc)),
+      strand_(core_->ioc),
       token_(token),
       id_(id),
       resumable_(resumable),
@@ -131,11 +132,11 @@ SWITCHBOARD_DECL void server_session::detach(connection_base* c, error_code ec) 
     if (closed_) return;
     const bool fatal = ec == error::queue_full || ec == error::protocol_violation || ec == error::message_too_big;
     if (!resumable_ || fatal) return finish(ec);
-    if (!expiry_timer_) expiry_timer_ = std::make_unique<asio::steady_timer>(strand_);
+    if (!expiry_timer_) expiry_timer_ = std::make_unique<asio::steady_timer>(core_->ioc);
     expiry_timer_->expires_after(core_->options.session_timeout);
-    expiry_timer_->async_wait([self = shared_from_this()](error_code timer_ec) {
+    expiry_timer_->async_wait(asio::bind_executor(strand_, [self = shared_from_this()](error_code timer_ec) {
         if (!timer_ec && !self->conn_.lock()) self->finish(error::session_expired);
-    });
+    }));
 }
 
 SWITCHBOARD_DECL void server_session::on_frame(const proto::frame& f, std::string data) {
@@ -202,17 +203,17 @@ SWITCHBOARD_DECL void server_session::maybe_ack() {
 
 SWITCHBOARD_DECL void server_session::arm_ack_timer() {
     if (ack_timer_armed_) return;
-    if (!ack_timer_) ack_timer_ = std::make_unique<asio::steady_timer>(strand_);
+    if (!ack_timer_) ack_timer_ = std::make_unique<asio::steady_timer>(core_->ioc);
     ack_timer_armed_ = true;
     ack_timer_->expires_after(core_->options.replay.ack_interval);
-    ack_timer_->async_wait([self = shared_from_this()](error_code ec) {
+    ack_timer_->async_wait(asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) {
         self->ack_timer_armed_ = false;
         if (ec || self->closed_) return;
         // The timer is the interval: whatever arrived since the last acknowledgement is acknowledged.
         const auto now = inbound_sequencer::clock::now();
         if (auto c = self->conn_.lock(); c && self->in_.unacknowledged() > 0)
             c->send_control(proto::encode_ack(self->in_.take_ack(now)));
-    });
+    }));
 }
 
 SWITCHBOARD_DECL void server_session::send_now(const shared_event& ev) {
