@@ -8,6 +8,7 @@
 // topics, and the interface every carrier's server half implements.
 
 #include <switchboard/detail/protocol.hpp>
+#include <switchboard/detail/timer_wheel.hpp>
 #include <switchboard/error.hpp>
 #include <switchboard/event.hpp>
 #include <switchboard/options.hpp>
@@ -63,6 +64,7 @@ public:
 };
 
 class server_core;
+class stream_connection;
 
 // Counts a connection against server_options::max_connections while it lives.
 class connection_slot {
@@ -170,6 +172,8 @@ public:
     void broadcast(event e);
 
     bool stopped() const noexcept { return stopped_.load(); }
+    // The one timer of every connection (heartbeats, close linger).
+    timer_wheel<stream_connection>& wheel() const noexcept { return *wheel_; }
     // After the server object is destroyed no callback is called any more.
     void silence() noexcept { silenced_.store(true); }
     bool silenced() const noexcept { return silenced_.load(); }
@@ -179,6 +183,7 @@ private:
     void accept();
 
     asio::ip::tcp::acceptor acceptor_;
+    std::shared_ptr<timer_wheel<stream_connection>> wheel_;
     std::atomic<std::size_t> connections_{0};
     std::atomic<std::uint64_t> next_id_{1};
     std::atomic<bool> stopped_{false};

@@ -28,6 +28,12 @@ class stream_connection : public connection_base, public std::enable_shared_from
 public:
     using tcp = asio::ip::tcp;
 
+    // How long a closing connection waits for the peer to end the TCP connection.
+    static constexpr int linger_ms = 5000;
+
+    // The server's timer wheel calls this (from any thread) at a deadline it was given.
+    SWITCHBOARD_DECL void wake();
+
     // `watch_peer`: whether silence from the peer for heartbeat.timeout drops it (a
     // carrier whose peer never writes, as SSE, cannot tell silence from death).
     SWITCHBOARD_DECL stream_connection(connection_slot slot, stream_socket socket, std::shared_ptr<server_session> session,
@@ -73,16 +79,14 @@ private:
     void flush();
     void on_written(error_code ec);
     void arm_timer();
-    void on_timer(error_code ec);
+    void on_timer();
 
     connection_slot slot_;
     stream_socket socket_;
     std::shared_ptr<server_session> session_;
     strand_type strand_;
     heartbeat hb_;
-    asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>,
-                               asio::io_context::executor_type>
-        timer_; // its handlers are bound to the strand
+    heartbeat::clock::time_point wheel_at_ = heartbeat::clock::time_point::max(); // the wake-up asked for
     std::vector<out_frame> pending_;  // queued, not yet being written
     std::vector<out_frame> writing_;  // being written
     std::vector<asio::const_buffer> buffers_;

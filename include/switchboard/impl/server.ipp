@@ -434,8 +434,21 @@ SWITCHBOARD_DECL void route_request(connection_slot slot, tcp::socket socket, ht
 // ---------------------------------------------------------------------------
 // server_core
 
+namespace {
+// A quarter of the shortest connection timing (heartbeat interval or timeout, close
+// linger), at most 1 s: deadlines are met within a tick.
+std::chrono::steady_clock::duration wheel_tick(const server_options& o) {
+    const auto shortest = std::min({o.heartbeat.interval, o.heartbeat.timeout,
+                                    std::chrono::milliseconds(stream_connection::linger_ms)});
+    return std::min<std::chrono::steady_clock::duration>(shortest / 4, std::chrono::seconds(1));
+}
+} // namespace
+
 SWITCHBOARD_DECL server_core::server_core(asio::io_context& io, server_options o)
-    : ioc(io), options(std::move(o)), acceptor_(io) {}
+    : ioc(io),
+      options(std::move(o)),
+      acceptor_(io),
+      wheel_(std::make_shared<timer_wheel<stream_connection>>(io, wheel_tick(options))) {}
 
 SWITCHBOARD_DECL void server_core::start() {
     const tcp::endpoint ep{asio::ip::make_address(options.address), options.port};
@@ -468,6 +481,7 @@ SWITCHBOARD_DECL unsigned short server_core::port() const { return acceptor_.loc
 
 SWITCHBOARD_DECL void server_core::stop() {
     if (stopped_.exchange(true)) return;
+    wheel_->stop(); // it turns on while connections still linger, then stops
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
         error_code ignored;
         self->acceptor_.close(ignored);

@@ -13,11 +13,6 @@
 
 namespace switchboard::detail {
 
-namespace {
-// How long a closing connection waits for the peer to end the TCP connection.
-constexpr std::chrono::seconds linger_time{5};
-} // namespace
-
 SWITCHBOARD_DECL stream_connection::stream_connection(connection_slot slot, stream_socket socket,
                                                       std::shared_ptr<server_session> session, bool watch_peer)
     : slot_(std::move(slot)),
@@ -25,7 +20,6 @@ SWITCHBOARD_DECL stream_connection::stream_connection(connection_slot slot, stre
       session_(std::move(session)),
       strand_(session_->strand()),
       hb_(session_->options().heartbeat),
-      timer_(session_->core().ioc.get_executor()),
       watch_peer_(watch_peer) {}
 
 SWITCHBOARD_DECL void stream_connection::start(std::string first, std::string leftover) {
@@ -111,7 +105,7 @@ SWITCHBOARD_DECL void stream_connection::begin_close(error_code ec) {
     closing_ = true;
     close_ec_ = ec;
     // However slow the peer, the connection ends within linger_time from now.
-    close_deadline_ = heartbeat::clock::now() + linger_time;
+    close_deadline_ = heartbeat::clock::now() + std::chrono::milliseconds(linger_ms);
     arm_timer();
     if (pending_.empty() && writing_.empty()) on_written({});
 }
@@ -141,13 +135,23 @@ SWITCHBOARD_DECL void stream_connection::on_readable(error_code ec) {
 }
 
 SWITCHBOARD_DECL void stream_connection::arm_timer() {
-    // Setting the expiry cancels the wait in progress, whose handler then does nothing.
-    timer_.expires_at(closing_ ? close_deadline_ : hb_.next_deadline());
-    timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) { self->on_timer(ec); }));
+    // One wake-up at a time is asked of the wheel; a later deadline waits for it (the
+    // wake-up finds it too early and asks again), an earlier one asks now.
+    const auto want = closing_ ? close_deadline_ : hb_.next_deadline();
+    if (want >= wheel_at_) return;
+    wheel_at_ = want;
+    session_->core().wheel().schedule(weak_from_this(), want);
 }
 
-SWITCHBOARD_DECL void stream_connection::on_timer(error_code ec) {
-    if (dropped_ || ec == asio::error::operation_aborted) return;
+SWITCHBOARD_DECL void stream_connection::wake() {
+    asio::post(strand_, [self = shared_from_this()] {
+        self->wheel_at_ = heartbeat::clock::time_point::max();
+        self->on_timer();
+    });
+}
+
+SWITCHBOARD_DECL void stream_connection::on_timer() {
+    if (dropped_) return;
     const auto now = heartbeat::clock::now();
     if (closing_) {
         if (now >= close_deadline_) return drop(close_ec_);
@@ -169,7 +173,6 @@ SWITCHBOARD_DECL void stream_connection::drop(error_code ec) {
     if (dropped_) return;
     dropped_ = true;
     error_code ignored;
-    timer_.cancel();
     socket_.shutdown(stream_socket::shutdown_both, ignored);
     socket_.close(ignored);
     pending_ = {};
