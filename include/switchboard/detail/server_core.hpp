@@ -131,8 +131,13 @@ private:
     std::uint64_t id_;
     bool resumable_;
     std::atomic<transport_kind> kind_{transport_kind::websocket};
-    replay_window<shared_event> out_;
-    inbound_sequencer in_;
+    // The session protocol's state, in session mode only (a plain session holds none).
+    struct session_state {
+        explicit session_state(const replay_options& o) : out(o), in(o) {}
+        replay_window<shared_event> out;
+        inbound_sequencer in;
+    };
+    std::unique_ptr<session_state> sm_;
     std::weak_ptr<connection_base> conn_; // the connection owns the session, not the reverse
     std::unique_ptr<asio::steady_timer> expiry_timer_; // made when first needed:
     std::unique_ptr<asio::steady_timer> ack_timer_;    // an idle session holds neither

@@ -90,8 +90,7 @@ SWITCHBOARD_DECL server_session::server_session(std::shared_ptr<server_core> cor
       token_(token),
       id_(id),
       resumable_(resumable),
-      out_(core_->options.replay),
-      in_(core_->options.replay) {}
+      sm_(resumable ? std::make_unique<session_state>(core_->options.replay) : nullptr) {}
 
 SWITCHBOARD_DECL const server_options& server_session::options() const noexcept { return core_->options; }
 
@@ -108,15 +107,15 @@ SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c,
     if (resumable_) {
         const auto& o = core_->options;
         c->send_control(proto::encode_welcome(proto::welcome{.token = std::string(token()),
-                                                                 .last = in_.last_delivered(),
+                                                                 .last = sm_->in.last_delivered(),
                                                                  .resumed = resumed,
                                                                  .heartbeat = o.heartbeat.interval,
                                                                  .timeout = o.heartbeat.timeout,
                                                                  .max_message = o.max_message_size}));
-        auto plan = out_.resume(client_last);
+        auto plan = sm_->out.resume(client_last);
         if (plan.ec) return close_now(plan.ec, "invalid resume point");
         if (plan.lost) c->send_control(proto::encode_gap(*plan.lost));
-        out_.for_each_after(plan.replay_after, [&](sequence_number seq, const shared_event& ev) {
+        sm_->out.for_each_after(plan.replay_after, [&](sequence_number seq, const shared_event& ev) {
             c->send_event(seq, ev);
         });
     }
@@ -140,19 +139,19 @@ SWITCHBOARD_DECL void server_session::detach(connection_base* c, error_code ec) 
 }
 
 SWITCHBOARD_DECL void server_session::on_frame(const proto::frame& f, std::string data) {
-    if (closed_) return;
+    if (closed_ || !sm_) return; // session frames exist in session mode only
     switch (f.k) {
     case proto::kind::event: {
-        auto v = in_.accept(f.a);
+        auto v = sm_->in.accept(f.a);
         if (!v.deliver) return; // a replay of an event already delivered
         deliver(event{.type = std::string(f.type), .data = std::move(data), .binary = f.binary,
                       .id = std::to_string(f.a)});
         return maybe_ack();
     }
     case proto::kind::ack:
-        if (out_.acknowledge(f.a)) return close_now(error::protocol_violation, "acknowledged an event never sent");
+        if (sm_->out.acknowledge(f.a)) return close_now(error::protocol_violation, "acknowledged an event never sent");
         return;
-    case proto::kind::gap: in_.skip(gap{f.a, f.b}); return maybe_ack();
+    case proto::kind::gap: sm_->in.skip(gap{f.a, f.b}); return maybe_ack();
     case proto::kind::close: return close_now({}, "");
     case proto::kind::heartbeat:
     case proto::kind::welcome: return;
@@ -183,7 +182,8 @@ SWITCHBOARD_DECL server_session::post_answer server_session::on_post(std::string
     // The answer acknowledges everything delivered so far.
     std::string answer;
     const auto now = inbound_sequencer::clock::now();
-    proto::append_framed(answer, proto::encode_ack(in_.unacknowledged() > 0 ? in_.take_ack(now) : in_.last_delivered()));
+    auto& in = sm_->in;
+    proto::append_framed(answer, proto::encode_ack(in.unacknowledged() > 0 ? in.take_ack(now) : in.last_delivered()));
     return {http::status::ok, std::move(answer)};
 }
 
@@ -197,7 +197,7 @@ SWITCHBOARD_DECL void server_session::deliver(event ev) {
 
 SWITCHBOARD_DECL void server_session::maybe_ack() {
     const auto now = inbound_sequencer::clock::now();
-    if (auto c = conn_.lock(); c && in_.ack_due(now)) return c->send_control(proto::encode_ack(in_.take_ack(now)));
+    if (auto c = conn_.lock(); c && sm_->in.ack_due(now)) return c->send_control(proto::encode_ack(sm_->in.take_ack(now)));
     arm_ack_timer();
 }
 
@@ -211,8 +211,8 @@ SWITCHBOARD_DECL void server_session::arm_ack_timer() {
         if (ec || self->closed_) return;
         // The timer is the interval: whatever arrived since the last acknowledgement is acknowledged.
         const auto now = inbound_sequencer::clock::now();
-        if (auto c = self->conn_.lock(); c && self->in_.unacknowledged() > 0)
-            c->send_control(proto::encode_ack(self->in_.take_ack(now)));
+        if (auto c = self->conn_.lock(); c && self->sm_->in.unacknowledged() > 0)
+            c->send_control(proto::encode_ack(self->sm_->in.take_ack(now)));
     }));
 }
 
@@ -222,7 +222,7 @@ SWITCHBOARD_DECL void server_session::send_now(const shared_event& ev) {
         if (auto c = conn_.lock()) c->send_event(0, ev);
         return;
     }
-    const auto seq = out_.push(ev, ev->data.size());
+    const auto seq = sm_->out.push(ev, ev->data.size());
     if (auto c = conn_.lock()) c->send_event(seq, ev);
 }
 
