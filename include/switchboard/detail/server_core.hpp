@@ -115,8 +115,8 @@ public:
     void post_send(shared_event ev);
     void post_close(std::string reason);
 
-    // The topics this session joined; guarded by the core's mutex.
-    std::set<std::string, std::less<>> topics;
+    // The topics this session joined (none: null); guarded by the core's mutex.
+    std::unique_ptr<std::set<std::string, std::less<>>> topics;
 
 private:
     void deliver(event ev);

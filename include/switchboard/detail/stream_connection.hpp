@@ -84,12 +84,14 @@ private:
     connection_slot slot_;
     stream_socket socket_;
     std::shared_ptr<server_session> session_;
-    strand_type strand_;
     heartbeat hb_;
     heartbeat::clock::time_point wheel_at_ = heartbeat::clock::time_point::max(); // the wake-up asked for
-    std::vector<out_frame> pending_;  // queued, not yet being written
-    std::vector<out_frame> writing_;  // being written
-    std::vector<asio::const_buffer> buffers_;
+    struct write_queue {
+        std::vector<out_frame> pending;  // queued, not yet being written
+        std::vector<out_frame> writing;  // being written
+        std::vector<asio::const_buffer> buffers;
+    };
+    std::unique_ptr<write_queue> q_; // none while idle
     std::size_t queued_bytes_ = 0;
     heartbeat::clock::time_point close_deadline_{};
     bool watch_peer_;

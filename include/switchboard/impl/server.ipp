@@ -521,20 +521,22 @@ SWITCHBOARD_DECL void server_core::remove_session(server_session& s) {
     auto it = sessions_.find(s.token());
     if (it != sessions_.end() && it->second.get() == &s) sessions_.erase(it);
     const auto self = s.shared_from_this();
-    for (const auto& topic : s.topics) {
+    if (!s.topics) return;
+    for (const auto& topic : *s.topics) {
         auto t = topics_.find(topic);
         if (t == topics_.end()) continue;
         t->second.erase(self);
         if (t->second.empty()) topics_.erase(t);
     }
-    s.topics.clear();
+    s.topics.reset();
 }
 
 SWITCHBOARD_DECL void server_core::join(const std::shared_ptr<server_session>& s, std::string topic) {
     std::lock_guard lock(mutex_);
     if (!sessions_.count(s->token())) return; // closed
     topics_[topic].insert(s);
-    s->topics.insert(std::move(topic));
+    if (!s->topics) s->topics = std::make_unique<std::set<std::string, std::less<>>>();
+    s->topics->insert(std::move(topic));
 }
 
 SWITCHBOARD_DECL void server_core::leave(const std::shared_ptr<server_session>& s, std::string_view topic) {
@@ -544,7 +546,9 @@ SWITCHBOARD_DECL void server_core::leave(const std::shared_ptr<server_session>& 
         t->second.erase(s);
         if (t->second.empty()) topics_.erase(t);
     }
-    if (auto it = s->topics.find(topic); it != s->topics.end()) s->topics.erase(it);
+    if (!s->topics) return;
+    if (auto it = s->topics->find(topic); it != s->topics->end()) s->topics->erase(it);
+    if (s->topics->empty()) s->topics.reset();
 }
 
 SWITCHBOARD_DECL void server_core::publish(std::string_view topic, event e) {

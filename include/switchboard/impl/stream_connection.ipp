@@ -18,7 +18,6 @@ SWITCHBOARD_DECL stream_connection::stream_connection(connection_slot slot, stre
     : slot_(std::move(slot)),
       socket_(std::move(socket)),
       session_(std::move(session)),
-      strand_(session_->strand()),
       hb_(session_->options().heartbeat),
       watch_peer_(watch_peer) {}
 
@@ -37,61 +36,68 @@ SWITCHBOARD_DECL void stream_connection::enqueue(out_frame f, bool control) {
     const auto size = f.size();
     if (!control && queued_bytes_ + size > session_->options().max_queued_bytes) return on_overflow();
     queued_bytes_ += size;
-    pending_.push_back(std::move(f));
-    if (!writing_.empty() || reading_ || flush_posted_) return;
+    if (!q_) q_ = std::make_unique<write_queue>();
+    q_->pending.push_back(std::move(f));
+    if (!q_->writing.empty() || reading_ || flush_posted_) return;
     // Not at once: whatever else is queued on the strand right now (the rest of a
     // burst of publishes, a replay) goes out in the same write.
     flush_posted_ = true;
-    asio::post(strand_, [self = shared_from_this()] {
+    asio::post(session_->strand(), [self = shared_from_this()] {
         self->flush_posted_ = false;
         self->flush();
     });
 }
 
 SWITCHBOARD_DECL void stream_connection::flush() {
-    if (pending_.empty() || !writing_.empty() || dropped_) return;
-    writing_.swap(pending_);
-    buffers_.clear();
-    buffers_.reserve(writing_.size() * 3);
+    if (!q_ || q_->pending.empty() || !q_->writing.empty() || dropped_) return;
+    auto& writing = q_->writing;
+    auto& buffers = q_->buffers;
+    writing.swap(q_->pending);
+    buffers.clear();
+    buffers.reserve(writing.size() * 3);
     std::size_t total = 0;
-    for (const auto& f : writing_) {
-        buffers_.push_back(asio::buffer(f.head));
+    for (const auto& f : writing) {
+        buffers.push_back(asio::buffer(f.head));
         if (f.ev) carried_events_ = true;
-        if (f.ev && !f.ev->data.empty()) buffers_.push_back(asio::buffer(f.ev->data));
-        if (!f.tail.empty()) buffers_.push_back(asio::buffer(f.tail.data(), f.tail.size()));
+        if (f.ev && !f.ev->data.empty()) buffers.push_back(asio::buffer(f.ev->data));
+        if (!f.tail.empty()) buffers.push_back(asio::buffer(f.tail.data(), f.tail.size()));
         total += f.size();
     }
     // First at once: a socket with room takes it all, with no completion to run later.
     error_code ec;
-    auto n = socket_.write_some(buffers_, ec);
+    auto n = socket_.write_some(buffers, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) n = 0, ec = {};
     if (ec || n == total) return on_written(ec);
     // The rest when the socket has room again.
-    auto first = buffers_.begin();
+    auto first = buffers.begin();
     while (n >= first->size()) n -= (first++)->size();
     *first += n;
-    buffers_.erase(buffers_.begin(), first);
-    asio::async_write(socket_, buffers_,
-                      asio::bind_executor(strand_, [self = shared_from_this()](error_code e, std::size_t) {
+    buffers.erase(buffers.begin(), first);
+    asio::async_write(socket_, buffers,
+                      asio::bind_executor(session_->strand(), [self = shared_from_this()](error_code e, std::size_t) {
                           self->on_written(e);
                       }));
 }
 
 SWITCHBOARD_DECL void stream_connection::on_written(error_code ec) {
-    for (const auto& f : writing_) queued_bytes_ -= f.size();
-    writing_.clear();
+    if (q_) {
+        for (const auto& f : q_->writing) queued_bytes_ -= f.size();
+        q_->writing.clear();
+    }
     if (ec) return drop(error::connection_lost);
     hb_.sent(heartbeat::clock::now());
-    if (!pending_.empty()) return flush();
-    const bool carried_events = carried_events_;
+    if (q_ && !q_->pending.empty()) return flush();
+    // Idle: a connection that carries events keeps a queue for up to 16 frames (about
+    // 1.5 KiB), so that steady traffic does not allocate per write; one that only had
+    // a handshake or heartbeats keeps none.
+    if (carried_events_ && q_) {
+        if (q_->writing.capacity() > 16) q_->writing = {};
+        if (q_->pending.capacity() > 16) q_->pending = {};
+        if (q_->buffers.capacity() > 48) q_->buffers = {};
+    } else {
+        q_.reset();
+    }
     carried_events_ = false;
-    // Idle: give back the queue memory of a big burst; up to 16 frames' worth stays (about
-    // 1.5 KiB, only on connections that had bursts), so that steady traffic does not
-    // allocate per write. A connection that never had a burst keeps none.
-    const std::size_t keep = carried_events ? 16 : 0; // a handshake or a ping keeps nothing
-    if (writing_.capacity() > keep) writing_ = {};
-    if (pending_.capacity() > keep) pending_ = {};
-    if (buffers_.capacity() > 3 * keep) buffers_ = {};
     if (closing_ && !lingering_) {
         // Everything is out; read (and discard) until the peer ends the connection.
         lingering_ = true;
@@ -107,11 +113,11 @@ SWITCHBOARD_DECL void stream_connection::begin_close(error_code ec) {
     // However slow the peer, the connection ends within linger_time from now.
     close_deadline_ = heartbeat::clock::now() + std::chrono::milliseconds(linger_ms);
     arm_timer();
-    if (pending_.empty() && writing_.empty()) on_written({});
+    if (!q_ || (q_->pending.empty() && q_->writing.empty())) on_written({});
 }
 
 SWITCHBOARD_DECL void stream_connection::read() {
-    socket_.async_wait(stream_socket::wait_read, asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) {
+    socket_.async_wait(stream_socket::wait_read, asio::bind_executor(session_->strand(), [self = shared_from_this()](error_code ec) {
                            self->on_readable(ec);
                        }));
 }
@@ -144,7 +150,7 @@ SWITCHBOARD_DECL void stream_connection::arm_timer() {
 }
 
 SWITCHBOARD_DECL void stream_connection::wake() {
-    asio::post(strand_, [self = shared_from_this()] {
+    asio::post(session_->strand(), [self = shared_from_this()] {
         self->wheel_at_ = heartbeat::clock::time_point::max();
         self->on_timer();
     });
@@ -175,7 +181,7 @@ SWITCHBOARD_DECL void stream_connection::drop(error_code ec) {
     error_code ignored;
     socket_.shutdown(stream_socket::shutdown_both, ignored);
     socket_.close(ignored);
-    pending_ = {};
+    if (q_) q_->pending = {}; // (what is being written stays until its write completes)
     session_->detach(this, ec);
 }
 
