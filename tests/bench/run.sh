@@ -4,7 +4,9 @@
 # and Node ws. SSE: against a minimal Node http SSE server.
 #   bash tests/bench/run.sh [SECONDS] [IDLE_CONNECTIONS] [all|websocket|sse]
 # Builds the release preset's benchmark targets and installs the Node peer (npm ci) if
-# needed. Each server gets one thread; the load generator the other core.
+# needed. Each server gets one thread, pinned to CPU 0; the load generators are pinned
+# to CPU 1 (unpinned, the scheduler sometimes puts both on one core and a run loses
+# a fifth of its rate).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-5}"
@@ -17,16 +19,17 @@ cmake --build --preset release --target bench-switchboard-server bench-beast-ser
 (cd tests/node && { [ -d node_modules/ws ] && [ -d node_modules/eventsource ] || npm ci --no-audit --no-fund >/dev/null; })
 ulimit -n "$(ulimit -Hn)" # idle connections need one descriptor each, on each side
 bin=build/release/tests/bench
+load() { taskset -c 1 "$@"; } # the load generators' core
 port=9700
 
 peers=(switchboard beast websocketpp node)
 start_server() { # peer mode -> pid
   case "$1" in # exec: $! must be the server itself, for kill and /proc
-    switchboard) exec "$bin/bench-switchboard-server" "$port" "$2" ;;
-    beast) exec "$bin/bench-beast-server" "$port" "$2" ;;
-    websocketpp) exec "$bin/bench-websocketpp-server" "$port" "$2" ;;
-    node) NODE_PATH=tests/node/node_modules exec node tests/bench/ws_server.js "$port" "$2" ;;
-    node-sse) exec node tests/bench/sse_server.js "$port" ;;
+    switchboard) exec taskset -c 0 "$bin/bench-switchboard-server" "$port" "$2" ;;
+    beast) exec taskset -c 0 "$bin/bench-beast-server" "$port" "$2" ;;
+    websocketpp) exec taskset -c 0 "$bin/bench-websocketpp-server" "$port" "$2" ;;
+    node) NODE_PATH=tests/node/node_modules exec taskset -c 0 node tests/bench/ws_server.js "$port" "$2" ;;
+    node-sse) exec taskset -c 0 node tests/bench/sse_server.js "$port" ;;
   esac > /dev/null &
   server=$!
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
@@ -42,19 +45,19 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 for peer in "${peers[@]}"; do
   echo "measuring $peer ..." >&2
   start_server "$peer" echo
-  out=$("$bin/bench-loadgen" "$port" echo 100 32 "$seconds")
+  out=$(load "$bin/bench-loadgen" "$port" echo 100 32 "$seconds")
   stop_server
   echo_rate[$peer]=$(field messages_per_s "$out"); echo_p50[$peer]=$(field p50_us "$out"); echo_p99[$peer]=$(field p99_us "$out")
 
   start_server "$peer" fanout
-  out=$("$bin/bench-loadgen" "$port" fanout 100 32 "$seconds")
+  out=$(load "$bin/bench-loadgen" "$port" fanout 100 32 "$seconds")
   stop_server
   fan_rate[$peer]=$(field rounds_per_s "$out"); fan_p99[$peer]=$(field round_p99_us "$out")
 
   start_server "$peer" echo
   sleep 0.5
   before=$(rss_kib "$server")
-  coproc LOADGEN { "$bin/bench-loadgen" "$port" idle "$idle" 0 60; }
+  coproc LOADGEN { exec "$bin/bench-loadgen" "$port" idle "$idle" 0 60; } # exec: the PID is the load generator
   read -r _ <&"${LOADGEN[0]}"   # "ready": every connection is open and upgraded
   sleep 1
   after=$(rss_kib "$server")
@@ -86,7 +89,7 @@ for peer in "${sse_peers[@]}"; do
   mode=plain; [ "$peer" == switchboard ] && mode=session
   for batch in 1 32; do
     start_server "$peer" sse
-    out=$("$bin/bench-sse-loadgen" "$port" fanout 1000 "$seconds" "$mode" "$batch")
+    out=$(load "$bin/bench-sse-loadgen" "$port" fanout 1000 "$seconds" "$mode" "$batch")
     stop_server
     if [ "$batch" == 1 ]; then sse1_rate[$peer]=$(field deliveries_per_s "$out"); sse1_p99[$peer]=$(field p99_us "$out")
     else sse32_rate[$peer]=$(field deliveries_per_s "$out"); sse32_p99[$peer]=$(field p99_us "$out"); fi
@@ -94,7 +97,7 @@ for peer in "${sse_peers[@]}"; do
   start_server "$peer" sse
   sleep 0.5
   before=$(rss_kib "$server")
-  coproc LOADGEN { "$bin/bench-sse-loadgen" "$port" idle "$idle" 0 -; }
+  coproc LOADGEN { exec "$bin/bench-sse-loadgen" "$port" idle "$idle" 0 -; }
   read -r _ <&"${LOADGEN[0]}"   # "ready": every stream is open
   sleep 1
   after=$(rss_kib "$server")
