@@ -58,4 +58,27 @@ TEST_CASE("malformed frames are refused") {
         CHECK_FALSE(proto::parse(bad));
     CHECK_FALSE(proto::valid_type("a\nb"));
     CHECK(proto::valid_type("a b"));
+    CHECK_FALSE(proto::valid_type("switchboard")); // reserved for SSE control frames
+    CHECK(proto::valid_type("switchboard.chat"));
+}
+
+TEST_CASE("length-prefixed frames (HTTP bodies) round-trip, binary bytes included, and bad ones are refused") {
+    const std::string binary("E2 b up\n\0\r\n:9:", 15);
+    std::string body;
+    proto::append_framed(body, "E1 t up\nhello");
+    proto::append_framed(body, binary);
+    proto::append_framed(body, "A7");
+    CHECK(body.substr(0, 16) == "13:E1 t up\nhello");
+    std::string_view rest = body, frame;
+    REQUIRE(proto::next_framed(rest, frame));
+    CHECK(frame == "E1 t up\nhello");
+    REQUIRE(proto::next_framed(rest, frame));
+    CHECK(frame == binary);
+    REQUIRE(proto::next_framed(rest, frame));
+    CHECK(frame == "A7");
+    CHECK(rest.empty());
+    for (const char* bad : {"5:A1", ":A1", "2A1", "x:A1", "02:A1", "-1:A"}) {
+        std::string_view b = bad;
+        CHECK_FALSE(proto::next_framed(b, frame));
+    }
 }
