@@ -36,6 +36,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace switchboard::detail {
 
@@ -113,6 +114,7 @@ public:
 
     // From any thread.
     void post_send(shared_event ev);
+    void drain_inbox();
     void post_close(std::string reason);
 
     // The topics this session joined (none: null); guarded by the core's mutex.
@@ -129,21 +131,35 @@ private:
     strand_type strand_;
     token_type token_; // inline: an idle session allocates nothing for it
     std::uint64_t id_;
+    // (The small members together: no padding between them.)
     bool resumable_;
     std::atomic<transport_kind> kind_{transport_kind::websocket};
+    std::atomic_flag inbox_busy_;
+    bool drain_posted_ = false;
+    bool ack_timer_armed_ = false;
+    bool opened_ = false;
+    bool closed_ = false;
     // The session protocol's state, in session mode only (a plain session holds none).
     struct session_state {
         explicit session_state(const replay_options& o) : out(o), in(o) {}
         replay_window<shared_event> out;
         inbound_sequencer in;
+        std::unique_ptr<asio::steady_timer> expiry_timer; // made when first needed
+        std::unique_ptr<asio::steady_timer> ack_timer;
     };
     std::unique_ptr<session_state> sm_;
     std::weak_ptr<connection_base> conn_; // the connection owns the session, not the reverse
-    std::unique_ptr<asio::steady_timer> expiry_timer_; // made when first needed:
-    std::unique_ptr<asio::steady_timer> ack_timer_;    // an idle session holds neither
-    bool ack_timer_armed_ = false;
-    bool opened_ = false;
-    bool closed_ = false;
+    // Sends from other threads wait in inbox_ for one handler on the strand; inbox_busy_
+    // (a 1-byte spin lock, held for a push or a swap only) guards it and drain_posted_.
+    struct inbox_lock {
+        explicit inbox_lock(std::atomic_flag& f) noexcept : flag(f) {
+            while (flag.test_and_set(std::memory_order_acquire)) {
+            }
+        }
+        ~inbox_lock() { flag.clear(std::memory_order_release); }
+        std::atomic_flag& flag;
+    };
+    std::vector<shared_event> inbox_;
 };
 
 class server_core : public std::enable_shared_from_this<server_core> {

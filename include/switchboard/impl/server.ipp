@@ -101,7 +101,7 @@ SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c,
         conn_.reset();
         old->close({}, "replaced by a new connection");
     }
-    if (expiry_timer_) expiry_timer_->cancel();
+    if (sm_ && sm_->expiry_timer) sm_->expiry_timer->cancel();
     conn_ = c;
     kind_.store(c->kind(), std::memory_order_relaxed);
     if (resumable_) {
@@ -131,9 +131,10 @@ SWITCHBOARD_DECL void server_session::detach(connection_base* c, error_code ec) 
     if (closed_) return;
     const bool fatal = ec == error::queue_full || ec == error::protocol_violation || ec == error::message_too_big;
     if (!resumable_ || fatal) return finish(ec);
-    if (!expiry_timer_) expiry_timer_ = std::make_unique<asio::steady_timer>(core_->ioc);
-    expiry_timer_->expires_after(core_->options.session_timeout);
-    expiry_timer_->async_wait(asio::bind_executor(strand_, [self = shared_from_this()](error_code timer_ec) {
+    auto& expiry = sm_->expiry_timer; // a resumable session has session-mode state
+    if (!expiry) expiry = std::make_unique<asio::steady_timer>(core_->ioc);
+    expiry->expires_after(core_->options.session_timeout);
+    expiry->async_wait(asio::bind_executor(strand_, [self = shared_from_this()](error_code timer_ec) {
         if (!timer_ec && !self->conn_.lock()) self->finish(error::session_expired);
     }));
 }
@@ -203,10 +204,11 @@ SWITCHBOARD_DECL void server_session::maybe_ack() {
 
 SWITCHBOARD_DECL void server_session::arm_ack_timer() {
     if (ack_timer_armed_) return;
-    if (!ack_timer_) ack_timer_ = std::make_unique<asio::steady_timer>(core_->ioc);
+    auto& ack_timer = sm_->ack_timer;
+    if (!ack_timer) ack_timer = std::make_unique<asio::steady_timer>(core_->ioc);
     ack_timer_armed_ = true;
-    ack_timer_->expires_after(core_->options.replay.ack_interval);
-    ack_timer_->async_wait(asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) {
+    ack_timer->expires_after(core_->options.replay.ack_interval);
+    ack_timer->async_wait(asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) {
         self->ack_timer_armed_ = false;
         if (ec || self->closed_) return;
         // The timer is the interval: whatever arrived since the last acknowledgement is acknowledged.
@@ -239,8 +241,8 @@ SWITCHBOARD_DECL void server_session::finish(error_code ec) {
     if (closed_) return;
     closed_ = true;
     core_->remove_session(*this);
-    if (expiry_timer_) expiry_timer_->cancel();
-    if (ack_timer_) ack_timer_->cancel();
+    if (sm_ && sm_->expiry_timer) sm_->expiry_timer->cancel();
+    if (sm_ && sm_->ack_timer) sm_->ack_timer->cancel();
     if (auto c = conn_.lock()) {
         conn_.reset();
         c->close(error::closed, "session closed");
@@ -249,8 +251,27 @@ SWITCHBOARD_DECL void server_session::finish(error_code ec) {
 }
 
 SWITCHBOARD_DECL void server_session::post_send(shared_event ev) {
-    // Inline when already on the session's strand (an echo from on_event), else queued.
-    asio::dispatch(strand_, [self = shared_from_this(), ev = std::move(ev)] { self->send_now(ev); });
+    // Inline when already on the session's strand (an echo from on_event).
+    if (strand_.running_in_this_thread()) return send_now(ev);
+    // Else into the inbox; one handler takes whatever a burst of publishes left there.
+    bool post = false;
+    {
+        inbox_lock lock(inbox_busy_);
+        inbox_.push_back(std::move(ev));
+        post = !drain_posted_;
+        drain_posted_ = true;
+    }
+    if (post) asio::post(strand_, [self = shared_from_this()] { self->drain_inbox(); });
+}
+
+SWITCHBOARD_DECL void server_session::drain_inbox() {
+    std::vector<shared_event> events;
+    {
+        inbox_lock lock(inbox_busy_);
+        events.swap(inbox_); // the inbox keeps no memory while empty
+        drain_posted_ = false;
+    }
+    for (const auto& ev : events) send_now(ev);
 }
 
 SWITCHBOARD_DECL void server_session::post_close(std::string reason) {
