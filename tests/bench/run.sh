@@ -39,6 +39,11 @@ stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; 
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
+# A discarded warm-up: the first run after a build measured up to a fifth lower.
+start_server switchboard echo
+load "$bin/bench-loadgen" "$port" echo 100 32 2 >/dev/null
+stop_server
+
 declare -A echo_rate echo_p50 echo_p99 fan_rate fan_p99 idle_bytes
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 [ "$only" == sse ] && peers=()
