@@ -36,7 +36,7 @@ TEST_CASE("timer wheel: wake-ups come at their deadline or up to a tick later, n
         REQUIRE(owners[i]->woken.size() == 1);
         const auto at = owners[i]->woken[0] - start;
         CHECK(at >= delays[i]);
-        CHECK(at < delays[i] + 60ms); // one tick, plus scheduling slack of a loaded machine
+        CHECK(at < delays[i] + 250ms); // one tick, plus the scheduling slack of a loaded (or sanitized) run
     }
 }
 
