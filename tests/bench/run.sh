@@ -38,6 +38,23 @@ start_server() { # peer mode -> pid
 stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; port=$((port + 1)); }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# Server memory per idle connection, in bytes, into $growth: peer, server mode, then
+# the load generator's command line (it prints "ready" once every connection is open).
+# Not in a subshell: start_server and stop_server keep state (the server, the port).
+idle_growth() {
+  local peer=$1 mode=$2; shift 2
+  start_server "$peer" "$mode"
+  sleep 0.5
+  local before after
+  before=$(rss_kib "$server")
+  coproc LOADGEN { exec "$@"; } # exec: the PID is the load generator's
+  read -r _ <&"${LOADGEN[0]}"
+  sleep 1
+  after=$(rss_kib "$server")
+  kill "$LOADGEN_PID" 2>/dev/null; wait "$LOADGEN_PID" 2>/dev/null || true
+  stop_server
+  growth=$(( (after - before) * 1024 / idle ))
+}
 
 # A discarded warm-up: the first run after a build measured up to a fifth lower.
 start_server switchboard echo
@@ -59,16 +76,8 @@ for peer in "${peers[@]}"; do
   stop_server
   fan_rate[$peer]=$(field rounds_per_s "$out"); fan_p99[$peer]=$(field round_p99_us "$out")
 
-  start_server "$peer" echo
-  sleep 0.5
-  before=$(rss_kib "$server")
-  coproc LOADGEN { exec "$bin/bench-loadgen" "$port" idle "$idle" 0 60; } # exec: the PID is the load generator
-  read -r _ <&"${LOADGEN[0]}"   # "ready": every connection is open and upgraded
-  sleep 1
-  after=$(rss_kib "$server")
-  kill "$LOADGEN_PID" 2>/dev/null; wait "$LOADGEN_PID" 2>/dev/null || true
-  stop_server
-  idle_bytes[$peer]=$(( (after - before) * 1024 / idle ))
+  idle_growth "$peer" echo "$bin/bench-loadgen" "$port" idle "$idle" 0 60
+  idle_bytes[$peer]=$growth
 done
 
 if [ "$only" != sse ]; then
@@ -99,16 +108,8 @@ for peer in "${sse_peers[@]}"; do
     if [ "$batch" == 1 ]; then sse1_rate[$peer]=$(field deliveries_per_s "$out"); sse1_p99[$peer]=$(field p99_us "$out")
     else sse32_rate[$peer]=$(field deliveries_per_s "$out"); sse32_p99[$peer]=$(field p99_us "$out"); fi
   done
-  start_server "$peer" sse
-  sleep 0.5
-  before=$(rss_kib "$server")
-  coproc LOADGEN { exec "$bin/bench-sse-loadgen" "$port" idle "$idle" 0 -; }
-  read -r _ <&"${LOADGEN[0]}"   # "ready": every stream is open
-  sleep 1
-  after=$(rss_kib "$server")
-  kill "$LOADGEN_PID" 2>/dev/null; wait "$LOADGEN_PID" 2>/dev/null || true
-  stop_server
-  sse_idle[$peer]=$(( (after - before) * 1024 / idle ))
+  idle_growth "$peer" sse "$bin/bench-sse-loadgen" "$port" idle "$idle" 0 -
+  sse_idle[$peer]=$growth
 done
 [ "$only" == websocket ] && exit 0
 echo

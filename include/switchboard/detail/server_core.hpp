@@ -236,12 +236,18 @@ struct session_request {
     std::string_view why;
 };
 
-// Reads `sb`, `token` and `last` from the query, or the token and last from a
-// `Last-Event-ID` of the form "<token>-<seq>" (SSE's native resume). An unknown or
+// Where a carrier found a resume point in its own terms (SSE: Last-Event-ID).
+struct resume_hint {
+    std::string token;
+    std::string last;
+};
+
+// Reads `sb`, `token` and `last` from the query, else from `hint`. An unknown or
 // expired token gets a new session: its welcome carries a new token, which tells the
 // client (docs/protocol.md).
 SWITCHBOARD_DECL session_request open_or_resume(server_core& core,
-                                                const boost::beast::http::request<boost::beast::http::string_body>& req);
+                                                const boost::beast::http::request<boost::beast::http::string_body>& req,
+                                                const std::optional<resume_hint>& hint = std::nullopt);
 
 // The socket, moved off the strand of its HTTP phase onto the plain io_context
 // executor (the session's strand serializes it from here on). Closed on failure.

@@ -15,9 +15,11 @@
 #include <switchboard/detail/server_core.hpp>
 #include <switchboard/session/heartbeat.hpp>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +40,30 @@ public:
     // carrier whose peer never writes, as SSE, cannot tell silence from death).
     SWITCHBOARD_DECL stream_connection(connection_slot slot, stream_socket socket, std::shared_ptr<server_session> session,
                                        bool watch_peer);
+
+    // Opens or resumes the session `req` asks for (refusing it with its HTTP status when
+    // it cannot be had), then serves it on the connection `make(slot, socket, request)`
+    // returns: `first` (the response head) goes out, `leftover` bytes are read.
+    template <class Make>
+    static void serve(connection_slot slot, tcp::socket socket,
+                      const boost::beast::http::request<boost::beast::http::string_body>& req, std::string first,
+                      std::string leftover, const std::optional<resume_hint>& hint, Make make) {
+        auto& core = slot.core();
+        auto request = open_or_resume(core, req, hint);
+        if (!request.session) return refuse_http(std::move(socket), request.refusal, request.why);
+        auto stream = unstrand(std::move(socket), core.ioc);
+        if (!stream.is_open()) { // the peer is already gone
+            if (!request.resumed) request.session->post_close("");
+            return;
+        }
+        std::shared_ptr<stream_connection> conn = make(std::move(slot), std::move(stream), request);
+        const auto strand = request.session->strand(); // before `request` is moved
+        asio::dispatch(strand, [conn, request = std::move(request), first = std::move(first),
+                                leftover = std::move(leftover)]() mutable {
+            conn->start(std::move(first), std::move(leftover));
+            request.session->attach(conn, request.client_last, request.resumed);
+        });
+    }
 
 protected:
     // One queued frame: a header of its own, the event's shared bytes (if any), and a

@@ -76,10 +76,9 @@ SWITCHBOARD_DECL void client_core::attempt() {
         extra = "sb=" + std::to_string(protocol_version);
         if (!token_.empty()) extra += "&token=" + token_ + "&last=" + std::to_string(in_.last_delivered());
     }
-    std::string last_event_id = last_event_id_;
-    if (options_.session && !token_.empty()) last_event_id = token_ + "-" + std::to_string(in_.last_delivered());
+    // (In session mode the query carries the resume point; last_event_id_ is plain mode's.)
     std::weak_ptr<client_core> w = weak_from_this();
-    carrier_->connect(url_, url_.target(extra), std::move(last_event_id), events_for(gen), [w, gen](error_code ec) {
+    carrier_->connect(url_, url_.target(extra), last_event_id_, events_for(gen), [w, gen](error_code ec) {
         if (auto self = w.lock()) self->on_connected(gen, ec);
     });
 }

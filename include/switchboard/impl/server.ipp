@@ -400,7 +400,8 @@ SWITCHBOARD_DECL stream_socket unstrand(tcp::socket socket, asio::io_context& io
     return rewrapped;
 }
 
-SWITCHBOARD_DECL session_request open_or_resume(server_core& core, const http::request<http::string_body>& req) {
+SWITCHBOARD_DECL session_request open_or_resume(server_core& core, const http::request<http::string_body>& req,
+                                                const std::optional<resume_hint>& hint) {
     session_request r;
     const auto query = split_target(req.target()).second;
     const auto sb = query_param(query, "sb");
@@ -412,12 +413,9 @@ SWITCHBOARD_DECL session_request open_or_resume(server_core& core, const http::r
     if (sb) {
         auto token = query_param(query, "token");
         auto last = query_param(query, "last");
-        // SSE's native resume: Last-Event-ID "<token>-<seq>[flag]" (docs/protocol.md).
-        const auto last_event_id = req["Last-Event-ID"];
-        if (const auto dash = last_event_id.find('-'); !token && dash != std::string_view::npos) {
-            token = std::string(last_event_id.substr(0, dash));
-            const auto digits = last_event_id.substr(dash + 1);
-            if (!last) last = std::string(digits.substr(0, digits.find_first_not_of("0123456789")));
+        if (!token && hint) {
+            token = hint->token;
+            if (!last) last = hint->last;
         }
         if (token) {
             const auto n = last ? parse_u64(*last) : std::optional<std::uint64_t>(0);

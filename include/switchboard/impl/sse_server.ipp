@@ -24,31 +24,30 @@ SWITCHBOARD_DECL bool wants_event_stream(const http::request<http::string_body>&
 
 SWITCHBOARD_DECL void server_connection::serve(connection_slot slot, tcp::socket socket,
                                                const http::request<http::string_body>& req) {
-    auto& core = slot.core();
-    auto request = open_or_resume(core, req);
-    if (!request.session) return refuse_http(std::move(socket), request.refusal, request.why);
-    auto stream = unstrand(std::move(socket), core.ioc);
-    if (!stream.is_open()) { // the peer is already gone
-        if (!request.resumed) request.session->post_close("");
-        return;
-    }
+    const auto& options = slot.core().options;
     // No Content-Length and no chunked coding: the stream is the rest of the connection.
     std::string response = "HTTP/1.1 200 OK\r\n"
                            "Content-Type: text/event-stream; charset=utf-8\r\n"
                            "Cache-Control: no-cache\r\n"
                            "X-Accel-Buffering: no\r\n"
                            "Connection: close\r\n\r\n";
-    if (core.options.sse_retry.count() > 0) {
-        response += sse_retry(core.options.sse_retry);
+    if (options.sse_retry.count() > 0) {
+        response += sse_retry(options.sse_retry);
         response += '\n';
     }
-    const auto from = request.resumed ? request.client_last : 0;
-    auto conn = std::make_shared<server_connection>(std::move(slot), std::move(stream), request.session, from);
-    const auto strand = request.session->strand(); // before `request` is moved
-    asio::dispatch(strand, [conn, request = std::move(request), response = std::move(response)]() mutable {
-        conn->start(std::move(response), {});
-        request.session->attach(conn, request.client_last, request.resumed);
-    });
+    // The native resume: Last-Event-ID "<token>-<seq>[flag]" (docs/protocol.md).
+    std::optional<resume_hint> hint;
+    const auto last_event_id = req["Last-Event-ID"];
+    if (const auto dash = last_event_id.find('-'); dash != std::string_view::npos) {
+        const auto digits = last_event_id.substr(dash + 1);
+        hint = resume_hint{std::string(last_event_id.substr(0, dash)),
+                           std::string(digits.substr(0, digits.find_first_not_of("0123456789")))};
+    }
+    stream_connection::serve(std::move(slot), std::move(socket), req, std::move(response), {}, hint,
+                             [](connection_slot s, stream_socket stream, const session_request& r) {
+                                 return std::make_shared<server_connection>(std::move(s), std::move(stream), r.session,
+                                                                             r.resumed ? r.client_last : 0);
+                             });
 }
 
 SWITCHBOARD_DECL server_connection::server_connection(connection_slot slot, stream_socket socket,
@@ -73,7 +72,8 @@ SWITCHBOARD_DECL void server_connection::send_event(sequence_number seq, const s
     const bool session_mode = seq != 0;
     // Session mode keeps every byte: binary data ('b') and text with a CR ('e'), which
     // an event stream cannot carry, travel as base64 with a flag on the id.
-    const bool has_cr = data.find('\r') != std::string::npos;
+    const auto line_break = data.find_first_of("\r\n");
+    const bool has_cr = line_break != std::string::npos && data.find('\r', line_break) != std::string::npos;
     const bool encode = ev->binary || (session_mode && has_cr);
     std::string head;
     head.reserve(80);
@@ -87,7 +87,7 @@ SWITCHBOARD_DECL void server_connection::send_event(sequence_number seq, const s
         append_sse_event(head, ev->type, base64_encode(data), {});
         return enqueue(out_frame{std::move(head), nullptr}, false);
     }
-    if (single_line(data)) {
+    if (line_break == std::string::npos) {
         // The common case: the event's bytes are shared, not copied, by every receiver.
         if (ev->type != "message") {
             head += "event: ";

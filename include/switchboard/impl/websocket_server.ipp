@@ -19,7 +19,6 @@ namespace switchboard::detail::ws {
 SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::socket socket,
                                                  http::request<http::string_body> req,
                                                  boost::beast::flat_buffer leftover) {
-    auto& core = slot.core();
     if (req.method() != http::verb::get)
         return refuse_http(std::move(socket), http::status::bad_request, "WebSocket needs GET");
     if (req[http::field::sec_websocket_version] != "13")
@@ -29,26 +28,15 @@ SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::sock
     if (!decoded || decoded->size() != 16)
         return refuse_http(std::move(socket), http::status::bad_request, "missing or invalid Sec-WebSocket-Key");
 
-    auto request = open_or_resume(core, req);
-    if (!request.session) return refuse_http(std::move(socket), request.refusal, request.why);
-    auto stream = unstrand(std::move(socket), core.ioc);
-    if (!stream.is_open()) { // the peer is already gone
-        if (!request.resumed) request.session->post_close("");
-        return;
-    }
-
     std::string response =
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
     response += accept_key(key);
     response += "\r\n\r\n";
-    auto conn = std::make_shared<server_connection>(std::move(slot), std::move(stream), request.session);
     std::string extra(static_cast<const char*>(leftover.data().data()), leftover.size());
-    const auto strand = request.session->strand(); // before `request` is moved
-    asio::dispatch(strand, [conn, request = std::move(request), response = std::move(response),
-                                               extra = std::move(extra)]() mutable {
-        conn->start(std::move(response), std::move(extra));
-        request.session->attach(conn, request.client_last, request.resumed);
-    });
+    stream_connection::serve(std::move(slot), std::move(socket), req, std::move(response), std::move(extra), std::nullopt,
+                             [](connection_slot s, stream_socket stream, const session_request& r) {
+                                 return std::make_shared<server_connection>(std::move(s), std::move(stream), r.session);
+                             });
 }
 
 SWITCHBOARD_DECL server_connection::server_connection(connection_slot slot, stream_socket socket,
