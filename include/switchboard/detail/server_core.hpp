@@ -29,6 +29,7 @@
 
 #include <array>
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -62,6 +63,9 @@ public:
     // carrier tells its peer in its own terms (a WebSocket close code, ...).
     virtual void close(error_code ec, std::string_view reason) = 0;
     virtual transport_kind kind() const noexcept = 0;
+    // The sends between begin_batch() and end_batch() go out together (one write).
+    virtual void begin_batch() {}
+    virtual void end_batch() {}
 };
 
 class server_core;
@@ -114,6 +118,10 @@ public:
 
     // From any thread.
     void post_send(shared_event ev);
+    // Queues a send; true when the session must now be scheduled (server_core::schedule)
+    // for a drain. On the session's strand it sends at once instead (and says false).
+    bool queue_send(shared_event ev);
+    // On the strand: sends what the inbox holds, in one write.
     void drain_inbox();
     void post_close(std::string reason);
 
@@ -149,8 +157,9 @@ private:
     };
     std::unique_ptr<session_state> sm_;
     std::weak_ptr<connection_base> conn_; // the connection owns the session, not the reverse
-    // Sends from other threads wait in inbox_ for one handler on the strand; inbox_busy_
-    // (a 1-byte spin lock, held for a push or a swap only) guards it and drain_posted_.
+    // Sends from other threads wait in inbox_ for one drain on the strand; inbox_busy_
+    // (a 1-byte spin lock, held for a push or a swap only) guards it and drain_posted_
+    // (the session is scheduled for a drain).
     struct inbox_lock {
         explicit inbox_lock(std::atomic_flag& f) noexcept : flag(f) {
             while (flag.test_and_set(std::memory_order_acquire)) {
@@ -191,6 +200,9 @@ public:
     void leave(const std::shared_ptr<server_session>& s, std::string_view topic);
     void publish(std::string_view topic, event e);
     void broadcast(event e);
+    // Sessions with queued sends (queue_send said true) wait their turn for a drain.
+    void schedule(std::shared_ptr<server_session> s);
+    void schedule(std::vector<std::shared_ptr<server_session>>& due);
 
     bool stopped() const noexcept { return stopped_.load(); }
     // The one timer of every connection (heartbeats, close linger).
@@ -202,6 +214,7 @@ public:
 private:
     friend class connection_slot;
     void accept();
+    void run_ready();
 
     asio::ip::tcp::acceptor acceptor_;
     std::shared_ptr<timer_wheel<stream_connection>> wheel_;
@@ -213,6 +226,12 @@ private:
     // Keyed by a view of each session's own token: the map keeps the session alive.
     std::unordered_map<std::string_view, std::shared_ptr<server_session>> sessions_;
     std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics_;
+    // The sessions scheduled for a drain, in turn (docs/decisions.md, "Fan-out"): drained
+    // a slice at a time, so that what arrives meanwhile (the next publish) joins the
+    // sends of the sessions still waiting, and goes out in the same write.
+    std::mutex ready_mutex_;
+    std::deque<std::shared_ptr<server_session>> ready_;
+    bool ready_posted_ = false; // a run_ready is queued
 };
 
 // 128 random bits as 32 lower-case hex digits.

@@ -65,6 +65,13 @@ public:
         });
     }
 
+    // A drain of queued sends: one write after it, as after a read.
+    void begin_batch() override { batching_ = true; }
+    void end_batch() override {
+        batching_ = false;
+        flush();
+    }
+
 protected:
     // One queued frame: a header of its own, the event's shared bytes (if any), and a
     // constant trailer (e.g. SSE's blank line).
@@ -121,7 +128,7 @@ private:
     std::size_t queued_bytes_ = 0;
     heartbeat::clock::time_point close_deadline_{};
     bool watch_peer_;
-    bool reading_ = false;      // in on_bytes: the read flushes when it is done
+    bool batching_ = false;      // in on_bytes or a batch: it flushes when it is done
     bool flush_posted_ = false; // a flush is queued on the strand
     bool carried_events_ = false; // the write in progress has events: keep a queue afterwards
     bool closing_ = false;   // nothing more is queued

@@ -251,17 +251,22 @@ SWITCHBOARD_DECL void server_session::finish(error_code ec) {
 }
 
 SWITCHBOARD_DECL void server_session::post_send(shared_event ev) {
+    if (queue_send(std::move(ev))) core_->schedule(shared_from_this());
+}
+
+SWITCHBOARD_DECL bool server_session::queue_send(shared_event ev) {
     // Inline when already on the session's strand (an echo from on_event).
-    if (strand_.running_in_this_thread()) return send_now(ev);
-    // Else into the inbox; one handler takes whatever a burst of publishes left there.
-    bool post = false;
-    {
-        inbox_lock lock(inbox_busy_);
-        inbox_.push_back(std::move(ev));
-        post = !drain_posted_;
-        drain_posted_ = true;
+    if (strand_.running_in_this_thread()) {
+        send_now(ev);
+        return false;
     }
-    if (post) asio::post(strand_, [self = shared_from_this()] { self->drain_inbox(); });
+    // Else into the inbox; one drain takes whatever a burst of publishes left there.
+    inbox_lock lock(inbox_busy_);
+    if (inbox_.empty()) inbox_.reserve(16); // a burst grows it once, not five times
+    inbox_.push_back(std::move(ev));
+    if (drain_posted_) return false;
+    drain_posted_ = true;
+    return true;
 }
 
 SWITCHBOARD_DECL void server_session::drain_inbox() {
@@ -271,7 +276,10 @@ SWITCHBOARD_DECL void server_session::drain_inbox() {
         events.swap(inbox_); // the inbox keeps no memory while empty
         drain_posted_ = false;
     }
+    auto c = conn_.lock();
+    if (c) c->begin_batch();
     for (const auto& ev : events) send_now(ev);
+    if (c) c->end_batch();
 }
 
 SWITCHBOARD_DECL void server_session::post_close(std::string reason) {
@@ -513,6 +521,12 @@ SWITCHBOARD_DECL void server_core::stop() {
     }
     for (auto& [token, s] : sessions)
         asio::post(s->strand(), [s = s] { s->close_now(error::closed, "server stopped"); });
+    std::deque<std::shared_ptr<server_session>> ready;
+    {
+        std::lock_guard lock(ready_mutex_);
+        ready.swap(ready_);
+    }
+    for (auto& s : ready) asio::post(s->strand(), [s = std::move(s)] { s->drain_inbox(); });
 }
 
 SWITCHBOARD_DECL std::size_t server_core::session_count() const {
@@ -572,16 +586,76 @@ SWITCHBOARD_DECL void server_core::leave(const std::shared_ptr<server_session>& 
 
 SWITCHBOARD_DECL void server_core::publish(std::string_view topic, event e) {
     auto ev = std::make_shared<const event>(std::move(e)); // serialized once, shared by every subscriber
-    std::lock_guard lock(mutex_);
-    auto t = topics_.find(std::string(topic));
-    if (t == topics_.end()) return;
-    for (const auto& s : t->second) s->post_send(ev);
+    std::vector<std::shared_ptr<server_session>> due;
+    {
+        std::lock_guard lock(mutex_);
+        auto t = topics_.find(std::string(topic));
+        if (t == topics_.end()) return;
+        due.reserve(t->second.size());
+        for (const auto& s : t->second)
+            if (s->queue_send(ev)) due.push_back(s);
+    }
+    schedule(due);
 }
 
 SWITCHBOARD_DECL void server_core::broadcast(event e) {
     auto ev = std::make_shared<const event>(std::move(e));
-    std::lock_guard lock(mutex_);
-    for (const auto& [token, s] : sessions_) s->post_send(ev);
+    std::vector<std::shared_ptr<server_session>> due;
+    {
+        std::lock_guard lock(mutex_);
+        due.reserve(sessions_.size());
+        for (const auto& [token, s] : sessions_)
+            if (s->queue_send(ev)) due.push_back(s);
+    }
+    schedule(due);
+}
+
+SWITCHBOARD_DECL void server_core::schedule(std::shared_ptr<server_session> s) {
+    std::vector<std::shared_ptr<server_session>> due;
+    due.push_back(std::move(s));
+    schedule(due);
+}
+
+SWITCHBOARD_DECL void server_core::schedule(std::vector<std::shared_ptr<server_session>>& due) {
+    if (due.empty()) return;
+    bool listed = false, post = false;
+    {
+        std::lock_guard lock(ready_mutex_);
+        if (!stopped()) {
+            for (auto& s : due) ready_.push_back(std::move(s));
+            listed = true;
+            post = !ready_posted_;
+            ready_posted_ = true;
+        }
+    }
+    if (post) asio::post(ioc, [self = shared_from_this()] { self->run_ready(); });
+    if (listed) return;
+    // A stopped server keeps no list (nothing might drain it): each session drains itself.
+    for (auto& s : due) asio::post(s->strand(), [s = std::move(s)] { s->drain_inbox(); });
+}
+
+SWITCHBOARD_DECL void server_core::run_ready() {
+    // A slice, then the rest behind whatever is queued meanwhile (reads, the next
+    // publish): the sessions still waiting gather more sends into their one write.
+    constexpr std::size_t slice = 16;
+    std::array<std::shared_ptr<server_session>, slice> turn;
+    std::size_t n = 0;
+    bool more = false;
+    {
+        std::lock_guard lock(ready_mutex_);
+        while (n < slice && !ready_.empty()) {
+            turn[n++] = std::move(ready_.front());
+            ready_.pop_front();
+        }
+        more = !ready_.empty();
+        ready_posted_ = more;
+    }
+    // Posted first: with more than one thread, the next slice need not wait for this one.
+    if (more) asio::post(ioc, [self = shared_from_this()] { self->run_ready(); });
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& strand = turn[i]->strand();
+        asio::dispatch(strand, [s = std::move(turn[i])] { s->drain_inbox(); });
+    }
 }
 
 } // namespace detail

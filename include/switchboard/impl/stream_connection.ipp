@@ -38,7 +38,7 @@ SWITCHBOARD_DECL void stream_connection::enqueue(out_frame f, bool control) {
     queued_bytes_ += size;
     if (!q_) q_ = std::make_unique<write_queue>();
     q_->pending.push_back(std::move(f));
-    if (!q_->writing.empty() || reading_ || flush_posted_) return;
+    if (!q_->writing.empty() || batching_ || flush_posted_) return;
     // Not at once: whatever else is queued on the strand right now (the rest of a
     // burst of publishes, a replay) goes out in the same write.
     flush_posted_ = true;
@@ -132,9 +132,9 @@ SWITCHBOARD_DECL void stream_connection::on_readable(error_code ec) {
     hb_.received(heartbeat::clock::now());
     if (!lingering_) {
         // What this read makes us send (echoes, pongs) goes out in one write, after it.
-        reading_ = true;
+        batching_ = true;
         on_bytes(buffer.data(), n);
-        reading_ = false;
+        batching_ = false;
         flush();
     }
     if (!dropped_) read();
