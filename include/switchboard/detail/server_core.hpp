@@ -123,6 +123,7 @@ public:
     bool queue_send(shared_event ev);
     // On the strand: sends what the inbox holds, in one write.
     void drain_inbox();
+    void post_drain();
     void post_close(std::string reason);
 
     // The topics this session joined (none: null); guarded by the core's mutex.

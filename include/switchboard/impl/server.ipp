@@ -282,6 +282,10 @@ SWITCHBOARD_DECL void server_session::drain_inbox() {
     if (c) c->end_batch();
 }
 
+SWITCHBOARD_DECL void server_session::post_drain() {
+    asio::post(strand_, [self = shared_from_this()] { self->drain_inbox(); });
+}
+
 SWITCHBOARD_DECL void server_session::post_close(std::string reason) {
     asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)] { self->close_now({}, reason); });
 }
@@ -526,7 +530,7 @@ SWITCHBOARD_DECL void server_core::stop() {
         std::lock_guard lock(ready_mutex_);
         ready.swap(ready_);
     }
-    for (auto& s : ready) asio::post(s->strand(), [s = std::move(s)] { s->drain_inbox(); });
+    for (const auto& s : ready) s->post_drain();
 }
 
 SWITCHBOARD_DECL std::size_t server_core::session_count() const {
@@ -631,7 +635,7 @@ SWITCHBOARD_DECL void server_core::schedule(std::vector<std::shared_ptr<server_s
     if (post) asio::post(ioc, [self = shared_from_this()] { self->run_ready(); });
     if (listed) return;
     // A stopped server keeps no list (nothing might drain it): each session drains itself.
-    for (auto& s : due) asio::post(s->strand(), [s = std::move(s)] { s->drain_inbox(); });
+    for (const auto& s : due) s->post_drain();
 }
 
 SWITCHBOARD_DECL void server_core::run_ready() {

@@ -73,6 +73,7 @@ public:
         closed_ = true;
         error_code ignored;
         resolver_.cancel();
+        if (gone_timer_) gone_timer_->cancel();
         stream_.socket().close(ignored);
         post_stream_.socket().close(ignored);
     }
@@ -236,7 +237,7 @@ private:
     bool upstream_pending() const noexcept { return !upstream_.empty() || !plain_.empty(); }
 
     void post_next() {
-        if (closed_ || posting_ || !upstream_pending()) return maybe_finish_close();
+        if (closed_ || posting_ || session_gone_ || !upstream_pending()) return maybe_finish_close();
         if (options_.session && token_.empty()) return; // no session yet: after the welcome
         posting_ = true;
         if (post_connected_) return write_post();
@@ -303,7 +304,18 @@ private:
         }
         if (status == 413) return end(error::message_too_big);
         if (status == 400) return end(error::protocol_violation);
-        if (status != 200) return end(error::connection_lost); // e.g. 404: the session is gone; reconnect
+        if (status == 404) {
+            // The session is gone (closed, expired, the server stopping) while its event
+            // stream is up: the stream still carries its last frames (a close, events on
+            // the way) and then ends. Wait for that, a bounded time, rather than cut it.
+            session_gone_ = true;
+            gone_timer_ = std::make_unique<asio::steady_timer>(stream_.get_executor(), options_.heartbeat.timeout);
+            gone_timer_->async_wait([self = shared_from_this()](error_code e) {
+                if (!e) self->end(error::connection_lost);
+            });
+            return maybe_finish_close();
+        }
+        if (status != 200) return end(error::connection_lost);
         std::string_view body = res.body(), frame;
         while (!body.empty() && !closed_) {
             if (!proto::next_framed(body, frame)) return end(error::protocol_violation);
@@ -315,7 +327,7 @@ private:
     }
 
     void maybe_finish_close() {
-        if (!closing_ || closed_ || posting_ || upstream_pending()) return;
+        if (!closing_ || closed_ || (!session_gone_ && (posting_ || upstream_pending()))) return;
         closed_ = true;
         error_code ignored;
         stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -356,6 +368,8 @@ private:
     bool post_connected_ = false;
     bool closing_ = false;
     bool closed_ = false;
+    bool session_gone_ = false;                 // a POST was answered 404: nothing more goes up
+    std::unique_ptr<asio::steady_timer> gone_timer_; // then the stream ends within heartbeat.timeout
 };
 
 SWITCHBOARD_DECL std::shared_ptr<client_carrier> make_client_carrier(const client_strand& strand,
