@@ -83,6 +83,27 @@ TEMPLATE_TEST_CASE("a published event reaches each of 100 subscribers once, in o
     CHECK(clients[0]->events.size() == 20);
 }
 
+TEMPLATE_TEST_CASE("a burst mixing short and long events arrives intact and in order", "[integration]",
+                   SWITCHBOARD_TRANSPORTS) {
+    // One write carries a burst: short pieces are copied together, long event data is
+    // written from its shared bytes; every size around the boundary, and empty data.
+    test_server srv;
+    test_client<TestType> c(srv.io.ioc, srv.template url<TestType>());
+    c.connect();
+    c.send({.type = "join", .data = "news"});
+    REQUIRE(wait_until([&] { return srv.received.size() >= 1; }));
+    std::vector<std::string> sent;
+    for (int i = 0; i < 400; ++i) {
+        const std::size_t size = i % 5 == 4 ? 4000 + static_cast<std::size_t>(i) : static_cast<std::size_t>(i * 37 % 600);
+        std::string data(size, '\0');
+        for (std::size_t k = 0; k < size; ++k) data[k] = static_cast<char>('a' + (i + k) % 26);
+        sent.push_back(data);
+    }
+    for (const auto& d : sent) srv.server.publish("news", {.type = "news", .data = d});
+    REQUIRE(wait_until([&] { return c.events.size() >= sent.size(); }));
+    CHECK(data_of(c.events.items()) == sent);
+}
+
 TEMPLATE_TEST_CASE("publishes from several threads at once reach every subscriber once, in each publisher's order",
                    "[integration]", SWITCHBOARD_TRANSPORTS) {
     // Sessions wait for their drain in one ready list shared by every thread: four

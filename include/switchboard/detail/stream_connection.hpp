@@ -123,6 +123,7 @@ private:
         std::vector<out_frame> pending;  // queued, not yet being written
         std::vector<out_frame> writing;  // being written
         std::vector<asio::const_buffer> buffers;
+        std::string flat; // the small pieces of `writing`, copied together
     };
     std::unique_ptr<write_queue> q_; // none while idle
     std::size_t queued_bytes_ = 0;
