@@ -6,7 +6,7 @@
 
 // What the server halves of the streaming carriers (WebSocket, SSE) share: one socket
 // on the session's strand, a write queue that gathers every queued frame into one
-// write and shares event bytes instead of copying them, a bound on queued bytes (a
+// write (small pieces copied together, large event data shared, not copied), a bound on queued bytes (a
 // slow consumer is closed), heartbeats, and a bounded linger after a close.
 //
 // While idle a connection holds no buffer: it waits for readability, then reads into
