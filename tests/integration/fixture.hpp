@@ -93,6 +93,11 @@ struct test_client {
         client.async_receive([p](switchboard::error_code ec, switchboard::event) { p->set_value(ec); });
         return wait_for(p->get_future(), within);
     }
+    switchboard::error_code send_error(switchboard::event e, std::chrono::milliseconds within = std::chrono::seconds(20)) {
+        auto p = std::make_shared<std::promise<switchboard::error_code>>();
+        client.async_send(std::move(e), [p](switchboard::error_code ec) { p->set_value(ec); });
+        return wait_for(p->get_future(), within);
+    }
     static switchboard::error_code wait_for(std::future<switchboard::error_code> f, std::chrono::milliseconds within) {
         if (f.wait_for(within) != std::future_status::ready) throw std::runtime_error("did not complete in time");
         return f.get();

@@ -169,6 +169,49 @@ TEMPLATE_TEST_CASE("a server stopped in the middle of a publishing burst ends ev
     }
 }
 
+TEMPLATE_TEST_CASE("a send past the client's limits fails by itself with a clear error", "[integration]",
+                   SWITCHBOARD_TRANSPORTS) {
+    test_server srv;
+    test_client<TestType> c(srv.io.ioc, srv.template url<TestType>(), {.max_message_size = 1000});
+    c.connect();
+    CHECK(c.send_error({.type = "echo", .data = std::string(1001, 'x')}) == sb::error::message_too_big);
+    CHECK(c.send_error({.type = "two\nlines", .data = "x"}) == sb::error::invalid_event);
+    CHECK(c.send_error({.type = "switchboard", .data = "x"}) == sb::error::invalid_event); // reserved
+    CHECK_FALSE(c.send_error({.type = "echo", .data = std::string(1000, 'y')}));
+    REQUIRE(wait_until([&] { return c.events.size() >= 1; }));
+    CHECK(c.events.items()[0].data == std::string(1000, 'y'));
+    CHECK(c.client.current_state() == sb::state::open);
+}
+
+TEMPLATE_TEST_CASE("sends made before the connection opens are held up to their bound, then refused with queue_full",
+                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+    // A server that accepts and never answers: the client stays connecting.
+    raw_http_server silent([](tcp::socket& s, const std::string&, int) {
+        char b[256];
+        boost::system::error_code ec;
+        while (!ec) s.read_some(asio::buffer(b), ec);
+    });
+    const std::string url = std::string(TestType::kind == sb::transport_kind::websocket ? "ws" : "http") +
+                            "://127.0.0.1:" + std::to_string(silent.port()) + "/live";
+    io_threads io;
+    SECTION("session mode: the send window (replay.max_events)") {
+        sb::client_options o;
+        o.replay.max_events = 4;
+        test_client<TestType> c(io.ioc, url, o);
+        c.client.async_connect([](sb::error_code) {});
+        for (int i = 1; i <= 4; ++i) CHECK_FALSE(c.send_error({.type = "echo", .data = std::to_string(i)}));
+        CHECK(c.send_error({.type = "echo", .data = "5"}) == sb::error::queue_full);
+        CHECK(c.client.current_state() == sb::state::connecting);
+    }
+    SECTION("plain mode: max_queued_bytes") {
+        test_client<TestType> c(io.ioc, url, {.session = false, .max_message_size = 1000, .max_queued_bytes = 3000});
+        c.client.async_connect([](sb::error_code) {});
+        for (int i = 0; i < 3; ++i) CHECK_FALSE(c.send_error({.data = std::string(1000, 'x')}));
+        CHECK(c.send_error({.data = "one byte too many"}) == sb::error::queue_full);
+        CHECK(c.client.current_state() == sb::state::connecting);
+    }
+}
+
 TEMPLATE_TEST_CASE("async_receive, use_future and use_awaitable work like callbacks", "[integration]",
                    SWITCHBOARD_TRANSPORTS) {
     test_server srv;
