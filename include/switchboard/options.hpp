@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace switchboard {
 
@@ -133,6 +134,14 @@ struct server_options {
     std::chrono::milliseconds sse_retry{1'000};
     /// How long a long-polling GET is held when no event is pending.
     std::chrono::milliseconds long_poll_timeout{25'000};
+    /// The web origins (`https://app.example.com`) whose pages may use this server
+    /// from a browser; "*" allows any. Empty (the default): no check, and no CORS
+    /// headers, so browsers allow event streams and POSTs from the server's own origin
+    /// only. Non-empty: a request with an `Origin` header not listed (WebSocket
+    /// upgrades included) is refused with 403; a listed one gets CORS headers
+    /// (`Access-Control-Allow-Origin`, and answers to preflight `OPTIONS`). Requests
+    /// without an `Origin` (non-browser clients) are always served.
+    std::vector<std::string> allowed_origins{};
 };
 
 /// Throws `std::invalid_argument` naming the first option that makes no sense.

@@ -1,5 +1,7 @@
 // The WebSocket server's RFC 6455 frame path and its limits, against Beast's client and
-// raw sockets. WebSocket only: these cases are about WebSocket frames and handshakes.
+// raw sockets, and the HTTP front every transport shares (paths, header limits,
+// origins). WebSocket only: these cases are about WebSocket frames and handshakes, or
+// about HTTP requests themselves (each kind of request is sent raw).
 // Distributed under the Boost Software License, Version 1.0.
 #include "fixture.hpp"
 
@@ -61,6 +63,28 @@ http::response<http::string_body> http_get(unsigned short port, const std::strin
     http::read(s, b, res);
     return res;
 }
+
+// Sends a raw request; returns the response head (a stream's body is not waited for).
+std::string response_head(unsigned short port, const std::string& request) {
+    asio::io_context ioc;
+    tcp::socket s(ioc);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    asio::write(s, asio::buffer(request));
+    std::string buf;
+    const auto n = asio::read_until(s, asio::dynamic_buffer(buf), "\r\n\r\n");
+    return buf.substr(0, n);
+}
+
+bool has(const std::string& head, const std::string& line) {
+    return head.find("\r\n" + line + "\r\n") != std::string::npos;
+}
+bool status_is(const std::string& head, int status) { return head.rfind("HTTP/1.1 " + std::to_string(status), 0) == 0; }
+
+const std::string ws_upgrade = "GET /live HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                               "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+const std::string sse_get = "GET /live HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n";
+const std::string preflight = "OPTIONS /live?sb=1 HTTP/1.1\r\nHost: x\r\nAccess-Control-Request-Method: POST\r\n";
+const std::string bad_post = "POST /live HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n";
 
 } // namespace
 
@@ -212,6 +236,54 @@ TEST_CASE("sessions beyond max_sessions are refused with 503") {
     ws.handshake(res, "127.0.0.1", "/live", ec);
     CHECK(ec == bws::error::upgrade_declined);
     CHECK(res.result() == http::status::service_unavailable);
+}
+
+TEST_CASE("allowed_origins: other origins are refused on every kind of request, listed ones get CORS headers") {
+    sb::server_options o;
+    o.allowed_origins = {"https://app.example"};
+    test_server srv(o);
+    const auto port = srv.server.port();
+    const std::string app = "Origin: https://app.example\r\n\r\n", evil = "Origin: https://evil.example\r\n\r\n";
+    for (const auto& request : {ws_upgrade, sse_get, preflight, bad_post}) {
+        INFO(request);
+        CHECK(status_is(response_head(port, request + evil), 403));
+        const auto head = response_head(port, request + app);
+        CHECK_FALSE(status_is(head, 403));
+        if (request != ws_upgrade) { // a WebSocket needs no CORS headers: the Origin check is all
+            CHECK(has(head, "Access-Control-Allow-Origin: https://app.example"));
+            CHECK(has(head, "Vary: Origin"));
+        }
+        // No Origin: not a browser, always served, no CORS headers.
+        const auto plain = response_head(port, request + "\r\n");
+        CHECK_FALSE(status_is(plain, 403));
+        CHECK(plain.find("Access-Control-Allow-Origin") == std::string::npos);
+    }
+    CHECK(status_is(response_head(port, ws_upgrade + app), 101));
+    CHECK(status_is(response_head(port, sse_get + app), 200));
+    const auto pre = response_head(port, preflight + app);
+    CHECK(status_is(pre, 204));
+    CHECK(has(pre, "Access-Control-Allow-Methods: GET, POST"));
+    CHECK(has(pre, "Access-Control-Allow-Headers: Content-Type, Last-Event-ID, Cache-Control"));
+    CHECK(status_is(response_head(port, bad_post + app), 400)); // readable by the page: it has the CORS header
+}
+
+TEST_CASE("allowed_origins: empty checks nothing and sends no CORS headers; \"*\" allows any origin") {
+    const std::string evil = "Origin: https://evil.example\r\n\r\n";
+    {
+        test_server srv;
+        const auto head = response_head(srv.server.port(), sse_get + evil);
+        CHECK(status_is(head, 200));
+        CHECK(head.find("Access-Control-Allow-Origin") == std::string::npos);
+        CHECK(status_is(response_head(srv.server.port(), ws_upgrade + evil), 101));
+    }
+    {
+        sb::server_options o;
+        o.allowed_origins = {"*"};
+        test_server srv(o);
+        const auto head = response_head(srv.server.port(), sse_get + evil);
+        CHECK(status_is(head, 200));
+        CHECK(has(head, "Access-Control-Allow-Origin: https://evil.example"));
+    }
 }
 
 TEST_CASE("other paths are 404 and oversize request headers are 431") {

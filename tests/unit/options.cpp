@@ -54,6 +54,14 @@ TEST_CASE("nonsense client options are refused naming the option") {
 
 TEST_CASE("nonsense server options are refused") {
     CHECK_THROWS_AS(sb::validate(sb::server_options{.path = "live"}), std::invalid_argument);
+    for (const char* bad : {"https://app.example/", ""}) {
+        sb::server_options origins;
+        origins.allowed_origins = {bad};
+        CHECK_THROWS_AS(sb::validate(origins), std::invalid_argument);
+    }
+    sb::server_options origins;
+    origins.allowed_origins = {"https://app.example", "*"};
+    CHECK_NOTHROW(sb::validate(origins));
     CHECK_THROWS_AS(sb::validate(sb::server_options{.max_connections = 0}), std::invalid_argument);
     CHECK_THROWS_AS(sb::validate(sb::server_options{.handshake_timeout = 0ms}), std::invalid_argument);
     sb::server_options o;

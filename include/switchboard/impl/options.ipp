@@ -54,6 +54,9 @@ SWITCHBOARD_DECL void validate(const server_options& o) {
     require(o.session_timeout.count() > 0, "session_timeout must be positive");
     require(o.long_poll_timeout.count() > 0, "long_poll_timeout must be positive");
     require(o.sse_retry.count() >= 0, "sse_retry must not be negative");
+    for (const auto& origin : o.allowed_origins)
+        require(!origin.empty() && origin.back() != '/' && origin.find_first_of(" \r\n") == std::string::npos,
+                "allowed_origins entries are origins such as https://app.example.com, or *");
 }
 
 } // namespace switchboard

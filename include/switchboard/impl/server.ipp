@@ -15,6 +15,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -321,6 +322,11 @@ public:
 
     // Serves one request for the switchboard path.
     void handle(http::request<http::string_body> req) {
+        auto origin = check_origin(slot_.core().options, req);
+        if (origin.refused)
+            return refuse_http(stream_.release_socket(), http::status::forbidden, "origin not allowed");
+        cors_ = std::move(origin.allow);
+        if (req.method() == http::verb::options) return preflight(req.keep_alive());
         if (boost::beast::websocket::is_upgrade(req))
             return ws::server_connection::upgrade(std::move(slot_), stream_.release_socket(), std::move(req),
                                                   std::move(buffer_));
@@ -371,9 +377,29 @@ private:
         auto res = std::make_shared<http::response<http::string_body>>(status, 11);
         res->set(http::field::content_type, status == http::status::ok ? "application/octet-stream" : "text/plain");
         res->set(http::field::cache_control, "no-store");
-        res->keep_alive(keep_alive);
         res->body() = body;
         if (status != http::status::ok) res->body() += '\n';
+        send(std::move(res), keep_alive);
+    }
+
+    // A CORS preflight (or any OPTIONS): what a browser may send from an allowed origin.
+    void preflight(bool keep_alive) {
+        auto res = std::make_shared<http::response<http::string_body>>(http::status::no_content, 11);
+        res->set(http::field::allow, "GET, POST, OPTIONS");
+        if (!cors_.empty()) {
+            res->set(http::field::access_control_allow_methods, "GET, POST");
+            res->set(http::field::access_control_allow_headers, "Content-Type, Last-Event-ID, Cache-Control");
+            res->set(http::field::access_control_max_age, "600");
+        }
+        send(std::move(res), keep_alive);
+    }
+
+    void send(std::shared_ptr<http::response<http::string_body>> res, bool keep_alive) {
+        if (!cors_.empty()) {
+            res->set(http::field::access_control_allow_origin, cors_);
+            res->set(http::field::vary, "Origin");
+        }
+        res->keep_alive(keep_alive);
         res->prepare_payload();
         stream_.expires_after(slot_.core().options.handshake_timeout);
         http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](error_code ec, std::size_t) {
@@ -387,7 +413,16 @@ private:
     boost::beast::tcp_stream stream_;
     boost::beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
+    std::string cors_; // Access-Control-Allow-Origin for the request being answered
 };
+
+SWITCHBOARD_DECL origin_check check_origin(const server_options& o, const http::request<http::string_body>& req) {
+    const auto origin = req[http::field::origin];
+    if (o.allowed_origins.empty() || origin.empty()) return {};
+    for (const auto& allowed : o.allowed_origins)
+        if (allowed == "*" || boost::beast::iequals(allowed, origin)) return {false, std::string(origin)};
+    return {true, {}};
+}
 
 SWITCHBOARD_DECL void refuse_http(tcp::socket socket, http::status status, std::string_view why) {
     auto res = std::make_shared<http::response<http::string_body>>(status, 11);

@@ -32,7 +32,13 @@ SWITCHBOARD_DECL void server_connection::serve(connection_slot slot, tcp::socket
                            "Content-Type: text/event-stream; charset=utf-8\r\n"
                            "Cache-Control: no-cache\r\n"
                            "X-Accel-Buffering: no\r\n"
-                           "Connection: close\r\n\r\n";
+                           "Connection: close\r\n";
+    if (const auto origin = check_origin(options, req); !origin.allow.empty()) {
+        response += "Access-Control-Allow-Origin: ";
+        response += origin.allow;
+        response += "\r\nVary: Origin\r\n";
+    }
+    response += "\r\n";
     if (options.sse_retry.count() > 0) {
         response += sse_retry(options.sse_retry);
         response += '\n';
