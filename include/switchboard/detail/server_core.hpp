@@ -202,8 +202,8 @@ public:
     void publish(std::string_view topic, event e);
     void broadcast(event e);
     // Sessions with queued sends (queue_send said true) wait their turn for a drain.
-    void schedule(std::shared_ptr<server_session> s);
-    void schedule(std::vector<std::shared_ptr<server_session>>& due);
+    void schedule(std::shared_ptr<server_session> s) { schedule(&s, 1); }
+    void schedule(std::vector<std::shared_ptr<server_session>>& due) { schedule(due.data(), due.size()); }
 
     bool stopped() const noexcept { return stopped_.load(); }
     // The one timer of every connection (heartbeats, close linger).
@@ -215,6 +215,7 @@ public:
 private:
     friend class connection_slot;
     void accept();
+    void schedule(std::shared_ptr<server_session>* due, std::size_t n);
     void run_ready();
 
     asio::ip::tcp::acceptor acceptor_;

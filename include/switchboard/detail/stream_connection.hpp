@@ -6,8 +6,9 @@
 
 // What the server halves of the streaming carriers (WebSocket, SSE) share: one socket
 // on the session's strand, a write queue that gathers every queued frame into one
-// write (small pieces copied together, large event data shared, not copied), a bound on queued bytes (a
-// slow consumer is closed), heartbeats, and a bounded linger after a close.
+// write (small pieces copied together, large event data shared, not copied), a bound
+// on queued bytes (a slow consumer is closed), heartbeats, and a bounded linger after
+// a close.
 //
 // While idle a connection holds no buffer: it waits for readability, then reads into
 // a per-thread buffer. A carrier supplies the framing (on_bytes, send_heartbeat).
@@ -129,7 +130,7 @@ private:
     std::size_t queued_bytes_ = 0;
     heartbeat::clock::time_point close_deadline_{};
     bool watch_peer_;
-    bool batching_ = false;      // in on_bytes or a batch: it flushes when it is done
+    bool batching_ = false;     // in on_bytes or a drain: it flushes when it is done
     bool flush_posted_ = false; // a flush is queued on the strand
     bool carried_events_ = false; // the write in progress has events: keep a queue afterwards
     bool closing_ = false;   // nothing more is queued

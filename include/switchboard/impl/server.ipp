@@ -649,19 +649,13 @@ SWITCHBOARD_DECL void server_core::broadcast(event e) {
     schedule(due);
 }
 
-SWITCHBOARD_DECL void server_core::schedule(std::shared_ptr<server_session> s) {
-    std::vector<std::shared_ptr<server_session>> due;
-    due.push_back(std::move(s));
-    schedule(due);
-}
-
-SWITCHBOARD_DECL void server_core::schedule(std::vector<std::shared_ptr<server_session>>& due) {
-    if (due.empty()) return;
+SWITCHBOARD_DECL void server_core::schedule(std::shared_ptr<server_session>* due, std::size_t n) {
+    if (n == 0) return;
     bool listed = false, post = false;
     {
         std::lock_guard lock(ready_mutex_);
         if (!stopped()) {
-            for (auto& s : due) ready_.push_back(std::move(s));
+            for (std::size_t i = 0; i < n; ++i) ready_.push_back(std::move(due[i]));
             listed = true;
             post = !ready_posted_;
             ready_posted_ = true;
@@ -670,7 +664,7 @@ SWITCHBOARD_DECL void server_core::schedule(std::vector<std::shared_ptr<server_s
     if (post) asio::post(ioc, [self = shared_from_this()] { self->run_ready(); });
     if (listed) return;
     // A stopped server keeps no list (nothing might drain it): each session drains itself.
-    for (const auto& s : due) s->post_drain();
+    for (std::size_t i = 0; i < n; ++i) due[i]->post_drain();
 }
 
 SWITCHBOARD_DECL void server_core::run_ready() {
