@@ -82,10 +82,12 @@ void print(const sb::event& e, bool json) {
     std::cout.flush();
 }
 
-template <class Transport>
-int run(const arguments& args) {
+// Runs with a client of type Client (basic_client<Transport>, or any_client for
+// --transport auto: WebSocket, else SSE); `name` names the transport in errors.
+template <class Client>
+int run(const arguments& args, std::string_view name) {
     asio::io_context ioc;
-    std::optional<sb::basic_client<Transport>> client;
+    std::optional<Client> client;
     try {
         client.emplace(ioc, args.url, sb::client_options{.session = !args.plain});
     } catch (const std::invalid_argument& e) {
@@ -133,7 +135,7 @@ int run(const arguments& args) {
 
     client->async_connect([&](sb::error_code ec) {
         if (ec == sb::error::transport_unavailable)
-            fail("the " + std::string(Transport::name) + " transport is not available in this build");
+            fail("the " + std::string(name) + " transport is not available in this build");
         if (ec) fail("cannot connect to " + args.url + ": " + ec.message());
         receive();
         for (const auto& text : args.sends)
@@ -151,9 +153,11 @@ int run(const arguments& args) {
 
 int main(int argc, char** argv) {
     const auto args = parse(argc, argv);
-    if (args.transport == "websocket" || args.transport == "auto") return run<sb::websocket>(args);
-    if (args.transport == "sse") return run<sb::sse>(args);
-    if (args.transport == "long-polling") return run<sb::long_polling>(args);
-    if (args.transport == "polling") return run<sb::polling>(args);
+    if (args.transport == "auto") return run<sb::any_client>(args, "auto");
+    if (args.transport == "websocket") return run<sb::basic_client<sb::websocket>>(args, sb::websocket::name);
+    if (args.transport == "sse") return run<sb::basic_client<sb::sse>>(args, sb::sse::name);
+    if (args.transport == "long-polling")
+        return run<sb::basic_client<sb::long_polling>>(args, sb::long_polling::name);
+    if (args.transport == "polling") return run<sb::basic_client<sb::polling>>(args, sb::polling::name);
     usage("unknown transport " + args.transport);
 }

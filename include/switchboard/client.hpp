@@ -17,56 +17,30 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 namespace switchboard {
 
-/** A client of one transport: `basic_client<websocket>`, `basic_client<sse>`, ...
+namespace detail {
 
-    The same code works with every transport; change the type (or use `any_client`)
-    to change transport. In session mode (the default) the client resumes its
-    session after a drop: events in both directions are delivered exactly once and
-    in order, or a gap is reported (`on_gap`). In plain mode
-    (`client_options::session = false`) it talks to any server of its transport.
-
-    @code
-    boost::asio::io_context ioc;
-    switchboard::basic_client<switchboard::websocket> client{ioc, "ws://127.0.0.1:8080/live"};
-    client.on_event([](switchboard::event e) { std::cout << e.data << '\n'; });
-    client.async_connect([&](switchboard::error_code ec) {
-        if (!ec) client.async_send({.type = "chat", .data = "hi"}, [](switchboard::error_code) {});
-    });
-    ioc.run();
-    @endcode
+/** What every client offers, whatever its transport: `basic_client<Transport>` and
+    `any_client` are this, made for one transport or for a list of them.
 
     Thread safety: the member functions may be called from any thread; callbacks and
     completion handlers never run concurrently with each other. Set the callbacks
     before `async_connect`. Destroying the client closes it at once (as an abort);
     pending operations complete with `error::closed`, and no callback starts after the
     destructor returns (one already running on another thread finishes).
-
-    @tparam Transport one of `websocket`, `sse`, `long_polling`, `polling`.
 */
-template <transport Transport>
-class basic_client {
+class client_base {
 public:
     using executor_type = boost::asio::any_io_executor;
-    using transport_type = Transport;
 
-    /** A client of `url` (ws://host:port/path?query; IPv6 literals in brackets).
-
-        @throws std::invalid_argument for a malformed URL or bad options.
-    */
-    basic_client(executor_type ex, std::string_view url, client_options options = {});
-
-    /// A client whose operations run on `ctx`'s executor (e.g. an `io_context`).
-    template <class ExecutionContext>
-        requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
-    basic_client(ExecutionContext& ctx, std::string_view url, client_options options = {})
-        : basic_client(executor_type(ctx.get_executor()), url, std::move(options)) {}
-
-    ~basic_client();
-    basic_client(basic_client&&) noexcept = default;
-    basic_client& operator=(basic_client&&) noexcept = default;
+    ~client_base() {
+        if (core_) core_->shutdown();
+    }
+    client_base(client_base&&) noexcept = default;
+    client_base& operator=(client_base&&) noexcept = default;
 
     /// Receives every event, instead of `async_receive`.
     void on_event(std::function<void(event)> f) { core_->on_event = std::move(f); }
@@ -81,6 +55,8 @@ public:
 
     /// The current state.
     state current_state() const noexcept { return core_->current_state(); }
+    /// The transport in use (or being tried).
+    transport_kind current_transport() const noexcept { return core_->current_transport(); }
 
     /** Connects and opens the session.
 
@@ -149,8 +125,91 @@ public:
             [core = core_](auto handler) { core->close(std::move(handler)); }, token);
     }
 
+protected:
+    explicit client_base(std::shared_ptr<client_core> core) : core_(std::move(core)) {}
+
 private:
-    std::shared_ptr<detail::client_core> core_;
+    std::shared_ptr<client_core> core_;
+};
+
+} // namespace detail
+
+/** A client of one transport: `basic_client<websocket>`, `basic_client<sse>`, ...
+
+    The same code works with every transport; change the type (or use `any_client`)
+    to change transport. In session mode (the default) the client resumes its
+    session after a drop: events in both directions are delivered exactly once and
+    in order, or a gap is reported (`on_gap`). In plain mode
+    (`client_options::session = false`) it talks to any server of its transport.
+
+    @code
+    boost::asio::io_context ioc;
+    switchboard::basic_client<switchboard::websocket> client{ioc, "ws://127.0.0.1:8080/live"};
+    client.on_event([](switchboard::event e) { std::cout << e.data << '\n'; });
+    client.async_connect([&](switchboard::error_code ec) {
+        if (!ec) client.async_send({.type = "chat", .data = "hi"}, [](switchboard::error_code) {});
+    });
+    ioc.run();
+    @endcode
+
+    Its members are those of `detail::client_base` (connect, send, receive, close,
+    callbacks), with the thread-safety rules written there.
+
+    @tparam Transport one of `websocket`, `sse`, `long_polling`, `polling`.
+*/
+template <transport Transport>
+class basic_client : public detail::client_base {
+public:
+    using transport_type = Transport;
+
+    /** A client of `url` (ws://host:port/path?query; IPv6 literals in brackets).
+
+        @throws std::invalid_argument for a malformed URL or bad options.
+    */
+    basic_client(executor_type ex, std::string_view url, client_options options = {});
+
+    /// A client whose operations run on `ctx`'s executor (e.g. an `io_context`).
+    template <class ExecutionContext>
+        requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
+    basic_client(ExecutionContext& ctx, std::string_view url, client_options options = {})
+        : basic_client(executor_type(ctx.get_executor()), url, std::move(options)) {}
+};
+
+/** A client that picks its transport at run time, from an ordered list, and falls back.
+
+    It connects with the first transport of the list; when that one does not get
+    through (a proxy refuses WebSocket upgrades or answers with an HTTP error, a
+    stream's first frame never arrives because something buffers it, the transport is
+    not built in), it tries the next at once, on the first connect and on every
+    reconnect. In session mode the session carries over: the server resumes it on the
+    new transport, and nothing is lost or delivered twice. It never goes back to an
+    earlier transport. Errors that every transport to the same server would meet
+    (connection refused, unknown host, server full) do not switch transports.
+    Each fallback is reported to `on_error` with the error that caused it, and
+    `current_transport()` tells which one is in use.
+
+    @code
+    switchboard::any_client client{ioc, "http://127.0.0.1:8080/live"}; // websocket, else sse
+    @endcode
+
+    Its members are those of `detail::client_base`, as for `basic_client`.
+*/
+class any_client : public detail::client_base {
+public:
+    /** A client of `url` (ws://, wss://, http:// or https://: the scheme says only
+        whether TLS is used) that tries `transports` in order.
+
+        @throws std::invalid_argument for a malformed URL, bad options or an empty list.
+    */
+    any_client(executor_type ex, std::string_view url, client_options options = {},
+               std::vector<transport_kind> transports = {transport_kind::websocket, transport_kind::sse});
+
+    /// A client whose operations run on `ctx`'s executor (e.g. an `io_context`).
+    template <class ExecutionContext>
+        requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
+    any_client(ExecutionContext& ctx, std::string_view url, client_options options = {},
+               std::vector<transport_kind> transports = {transport_kind::websocket, transport_kind::sse})
+        : any_client(executor_type(ctx.get_executor()), url, std::move(options), std::move(transports)) {}
 };
 
 /// A WebSocket client.

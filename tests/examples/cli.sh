@@ -34,6 +34,9 @@ out=$("$cat_bin" --transport sse --json --send 'multi
 line' "$http_url" < /dev/null)
 check "--transport sse --json keeps a multi-line event whole" '{"binary":false,"data":"multi\nline","id":"1","type":"message"}' "$out"
 
+out=$(printf 'one\n' | "$cat_bin" --transport auto --send zero "$http_url"); code=$?
+check "--transport auto (the default): WebSocket first, whatever the URL's scheme" $'zero\none:0' "$out:$code"
+
 err=$("$cat_bin" "ws://127.0.0.1:1/live" < /dev/null 2>&1 >/dev/null); code=$?
 check "a refused connection exits 1" 1 "$code"
 check "with a one-line error" 1 "$(printf '%s\n' "$err" | wc -l)"

@@ -59,14 +59,16 @@ struct test_server {
     switchboard::server server;
 };
 
-// A client whose events, states and gaps are recorded.
-template <class Transport>
+// A client whose events, states and gaps are recorded (a basic_client of Transport, or
+// any other client type, as any_client).
+template <class Transport, class Client = switchboard::basic_client<Transport>>
 struct test_client {
     test_client(asio::io_context& ioc, const std::string& url, switchboard::client_options o = {})
         : client(ioc, url, fast(o)) {
         client.on_event([this](switchboard::event e) { events.add(std::move(e)); });
         client.on_state([this](switchboard::state s) { states.add(s); });
         client.on_gap([this](switchboard::gap g) { gaps.add(g); });
+        client.on_error([this](switchboard::error_code ec) { errors.add(ec); });
     }
 
     static switchboard::client_options fast(switchboard::client_options o) {
@@ -109,8 +111,11 @@ struct test_client {
     recorder<switchboard::event> events;
     recorder<switchboard::state> states;
     recorder<switchboard::gap> gaps;
-    switchboard::basic_client<Transport> client;
+    recorder<switchboard::error_code> errors;
+    Client client;
 };
+
+using any_test_client = test_client<void, switchboard::any_client>;
 
 inline std::vector<std::string> data_of(const std::vector<switchboard::event>& events) {
     std::vector<std::string> out;

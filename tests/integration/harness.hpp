@@ -10,11 +10,13 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -77,6 +79,10 @@ public:
     }
     // Refuse (close at once) new connections while true.
     void block(bool b) { state_->blocked = b; }
+    // While true, answer WebSocket upgrade requests 403 (as some proxies do) and pass
+    // every other request on.
+    void refuse_upgrades(bool b) { state_->refuse_upgrades = b; }
+    int refused_upgrades() const { return state_->refused.load(); }
     int connections() const { return state_->accepted.load(); }
 
 private:
@@ -104,13 +110,16 @@ private:
     struct pair {
         explicit pair(asio::io_context& ioc, tcp::socket s) : a(std::move(s)), b(ioc) {}
         tcp::socket a, b;
+        std::string head; // read by screen(), sent upstream first
         std::array<char, 16384> ab{}, ba{};
     };
     struct shared {
         std::mutex mutex;
         std::vector<std::weak_ptr<pair>> pairs;
         std::atomic<bool> blocked{false};
+        std::atomic<bool> refuse_upgrades{false};
         std::atomic<int> accepted{0};
+        std::atomic<int> refused{0};
         int cuts = 0;
     };
 
@@ -126,15 +135,39 @@ private:
                     std::lock_guard lock(s->mutex);
                     s->pairs.push_back(p);
                 }
-                p->b.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), target_),
-                                   [p](boost::system::error_code ec2) {
-                                       if (ec2) return close(p);
-                                       pump(p, p->a, p->b, p->ab);
-                                       pump(p, p->b, p->a, p->ba);
-                                   });
+                if (s->refuse_upgrades) screen(p, s);
+                else connect(p);
             }
             accept();
         });
+    }
+    void connect(const std::shared_ptr<pair>& p) {
+        p->b.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), target_),
+                           [p](boost::system::error_code ec) {
+                               if (ec) return close(p);
+                               // What screen() read of the request goes first.
+                               asio::async_write(p->b, asio::buffer(p->head),
+                                                 [p](boost::system::error_code ec2, std::size_t) {
+                                                     if (ec2) return close(p);
+                                                     pump(p, p->a, p->b, p->ab);
+                                                     pump(p, p->b, p->a, p->ba);
+                                                 });
+                           });
+    }
+    // Reads the request head: an upgrade is refused, anything else passed on.
+    void screen(const std::shared_ptr<pair>& p, const std::shared_ptr<shared>& s) {
+        asio::async_read_until(p->a, asio::dynamic_buffer(p->head), "\r\n\r\n",
+                               [this, p, s](boost::system::error_code ec, std::size_t) {
+                                   if (ec) return close(p);
+                                   std::string lower = p->head;
+                                   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                                   if (lower.find("upgrade: websocket") == std::string::npos) return connect(p);
+                                   ++s->refused;
+                                   static const std::string forbidden =
+                                       "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+                                   asio::async_write(p->a, asio::buffer(forbidden),
+                                                     [p](boost::system::error_code, std::size_t) { close(p); });
+                               });
     }
     static void close(const std::shared_ptr<pair>& p) {
         boost::system::error_code ec;

@@ -37,6 +37,22 @@ std::vector<sb::event> of_type(const std::vector<sb::event>& all, const std::str
         if (e.type == type) out.push_back(e);
     return out;
 }
+
+// Waits for `downstream` "news" events at the client and `upstream` "up" events each
+// way (the server echoes them), then checks each arrived once, in order, with no gap.
+template <class Client>
+void check_exactly_once(test_server& srv, Client& c, int downstream, int upstream) {
+    const auto down = static_cast<std::size_t>(downstream), up = static_cast<std::size_t>(upstream);
+    REQUIRE(wait_until([&] { return of_type(c.events.items(), "news").size() >= down; }));
+    REQUIRE(wait_until([&] { return of_type(srv.received.items(), "up").size() >= up; }));
+    REQUIRE(wait_until([&] { return of_type(c.events.items(), "up").size() >= up; }));
+    std::this_thread::sleep_for(50ms); // anything duplicated would have arrived by now
+
+    CHECK(data_of(of_type(c.events.items(), "news")) == numbered(1, downstream));
+    CHECK(data_of(of_type(srv.received.items(), "up")) == numbered(1, upstream));
+    CHECK(data_of(of_type(c.events.items(), "up")) == numbered(1, upstream));
+    CHECK(c.gaps.size() == 0);
+}
 } // namespace
 
 TEMPLATE_TEST_CASE("a client whose connection drops mid-stream resumes with every event exactly once, in order",
@@ -63,15 +79,7 @@ TEMPLATE_TEST_CASE("a client whose connection drops mid-stream resumes with ever
         }
         if (i % 100 == 0) std::this_thread::sleep_for(2ms);
     }
-    REQUIRE(wait_until([&] { return of_type(c.events.items(), "news").size() >= downstream; }));
-    REQUIRE(wait_until([&] { return of_type(srv.received.items(), "up").size() >= upstream; }));
-    REQUIRE(wait_until([&] { return of_type(c.events.items(), "up").size() >= upstream; }));
-    std::this_thread::sleep_for(50ms); // anything duplicated would have arrived by now
-
-    CHECK(data_of(of_type(c.events.items(), "news")) == numbered(1, downstream));
-    CHECK(data_of(of_type(srv.received.items(), "up")) == numbered(1, upstream));
-    CHECK(data_of(of_type(c.events.items(), "up")) == numbered(1, upstream));
-    CHECK(c.gaps.size() == 0);
+    check_exactly_once(srv, c, downstream, upstream);
     CHECK(proxy.connections() >= 5); // it really did reconnect
     const auto states = c.states.items();
     CHECK(std::count(states.begin(), states.end(), sb::state::reconnecting) >= 4);
@@ -140,4 +148,69 @@ TEMPLATE_TEST_CASE("a client that returns after its session expired is told, and
     REQUIRE(wait_until([&] { return c.events.size() >= 1; }));
     CHECK(c.events.items().back().data == "new session");
     CHECK(srv.opened.size() == 2);
+}
+
+// any_client: transport fallback. Not a template: the client picks the transport.
+
+TEST_CASE("any_client uses the first transport that gets through: WebSocket, else SSE") {
+    test_server srv;
+    const auto url = [&](unsigned short port) { return "http://127.0.0.1:" + std::to_string(port) + "/live"; };
+    {
+        any_test_client c(srv.io.ioc, url(srv.server.port()));
+        c.connect();
+        CHECK(c.client.current_transport() == sb::transport_kind::websocket);
+        c.send({.type = "echo", .data = "over websocket"});
+        REQUIRE(wait_until([&] { return c.events.size() >= 1; }));
+        CHECK(c.errors.size() == 0);
+    }
+    {
+        tcp_proxy proxy(srv.server.port());
+        proxy.refuse_upgrades(true); // as a proxy that does not pass WebSocket
+        any_test_client c(srv.io.ioc, url(proxy.port()));
+        c.connect();
+        CHECK(c.client.current_transport() == sb::transport_kind::sse);
+        c.send({.type = "echo", .data = "over sse"});
+        REQUIRE(wait_until([&] { return c.events.size() >= 1; }));
+        CHECK(c.events.items()[0].data == "over sse");
+        CHECK(proxy.refused_upgrades() == 1);
+        REQUIRE(c.errors.size() == 1); // the fallback, and why
+        CHECK(c.errors.items()[0] == sb::error::bad_http_status);
+    }
+    {
+        // Connection refused is the server's, not a transport's: no fallback.
+        io_threads io;
+        unsigned short closed_port;
+        {
+            tcp::acceptor a(io.ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+            closed_port = a.local_endpoint().port();
+        }
+        any_test_client c(io.ioc, url(closed_port));
+        CHECK(c.connect_error() == asio::error::connection_refused);
+        CHECK(c.client.current_transport() == sb::transport_kind::websocket);
+    }
+}
+
+TEST_CASE("a session falls back from WebSocket to SSE mid-stream and loses and duplicates nothing") {
+    test_server srv;
+    tcp_proxy proxy(srv.server.port());
+    any_test_client c(srv.io.ioc, "http://127.0.0.1:" + std::to_string(proxy.port()) + "/live");
+    c.connect();
+    REQUIRE(c.client.current_transport() == sb::transport_kind::websocket);
+    c.send({.type = "join", .data = "news"});
+    REQUIRE(wait_until([&] { return srv.received.size() >= 1; }));
+
+    constexpr int downstream = 2000, upstream = 200;
+    for (int i = 1; i <= downstream; ++i) {
+        srv.server.publish("news", {.type = "news", .data = std::to_string(i)});
+        if (i <= upstream) c.send({.type = "up", .data = std::to_string(i)});
+        if (i == 700) { // the network starts refusing WebSocket, and drops what is open
+            proxy.refuse_upgrades(true);
+            proxy.cut();
+        }
+        if (i % 100 == 0) std::this_thread::sleep_for(2ms);
+    }
+    check_exactly_once(srv, c, downstream, upstream);
+    CHECK(c.client.current_transport() == sb::transport_kind::sse);
+    CHECK(proxy.refused_upgrades() >= 1);
+    CHECK(srv.opened.size() == 1); // one session throughout, on two transports
 }

@@ -17,6 +17,7 @@
 #include <switchboard/session/inbound_sequencer.hpp>
 #include <switchboard/session/replay_window.hpp>
 #include <switchboard/state.hpp>
+#include <switchboard/transport.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -65,16 +66,26 @@ public:
 
 using carrier_factory = std::function<std::shared_ptr<client_carrier>(const client_strand&, const client_options&)>;
 
+// One transport a client may use: what it is, and how to make its carrier.
+struct carrier_choice {
+    transport_kind kind;
+    carrier_factory make;
+};
+
 class client_core : public std::enable_shared_from_this<client_core> {
 public:
     using connect_handler = asio::any_completion_handler<void(error_code)>;
     using send_handler = asio::any_completion_handler<void(error_code)>;
     using receive_handler = asio::any_completion_handler<void(error_code, event)>;
 
-    SWITCHBOARD_DECL client_core(asio::any_io_executor ex, url u, client_options o, carrier_factory f);
+    // `transports`: in order of preference; a later one is tried when an earlier one
+    // does not get through (see attempt_failed), and the session carries over.
+    SWITCHBOARD_DECL client_core(asio::any_io_executor ex, url u, client_options o,
+                                 std::vector<carrier_choice> transports);
 
     const client_strand& strand() const noexcept { return strand_; }
     state current_state() const noexcept { return state_.load(); }
+    transport_kind current_transport() const noexcept { return current_kind_.load(); }
 
     // Callbacks; set them before connecting.
     std::function<void(event)> on_event;
@@ -95,6 +106,7 @@ public:
 private:
     void attempt();
     void on_connected(std::uint64_t gen, error_code ec);
+    void attempt_failed(error_code ec);
     void on_frame(std::uint64_t gen, const proto::frame& f, std::string data);
     void on_welcome(std::string_view body);
     void on_plain(std::uint64_t gen, event e);
@@ -113,7 +125,9 @@ private:
     client_strand strand_;
     url url_;
     client_options options_;
-    carrier_factory factory_;
+    std::vector<carrier_choice> transports_;
+    std::size_t current_ = 0; // the transport in use: never goes back to an earlier one
+    std::atomic<transport_kind> current_kind_;
     std::shared_ptr<client_carrier> carrier_;
     std::uint64_t generation_ = 0;
     bool connected_ = false;

@@ -7,6 +7,9 @@
 #include <switchboard/sse/client_carrier.hpp>
 #include <switchboard/websocket/client_carrier.hpp>
 
+#include <stdexcept>
+#include <vector>
+
 namespace switchboard {
 namespace detail {
 
@@ -34,19 +37,38 @@ carrier_factory carrier_for() {
     }
 }
 
+// The carrier of a transport named at run time.
+inline carrier_choice carrier_of(transport_kind k) {
+    switch (k) {
+    case transport_kind::websocket: return {k, carrier_for<switchboard::websocket>()};
+    case transport_kind::sse: return {k, carrier_for<switchboard::sse>()};
+    case transport_kind::long_polling: return {k, carrier_for<switchboard::long_polling>()};
+    case transport_kind::polling: break;
+    }
+    return {transport_kind::polling, carrier_for<switchboard::polling>()};
+}
+
+inline std::shared_ptr<client_core> make_client_core(boost::asio::any_io_executor ex, std::string_view url,
+                                                     client_options options, std::vector<carrier_choice> transports) {
+    validate(options);
+    if (transports.empty()) throw std::invalid_argument("a client needs at least one transport");
+    return std::make_shared<client_core>(std::move(ex), parse_url(url), std::move(options), std::move(transports));
+}
+
 } // namespace detail
 
 template <transport Transport>
-basic_client<Transport>::basic_client(executor_type ex, std::string_view url, client_options options) {
-    validate(options);
-    core_ = std::make_shared<detail::client_core>(std::move(ex), detail::parse_url(url), std::move(options),
-                                                  detail::carrier_for<Transport>());
-}
+basic_client<Transport>::basic_client(executor_type ex, std::string_view url, client_options options)
+    : detail::client_base(detail::make_client_core(std::move(ex), url, std::move(options),
+                                                   {detail::carrier_choice{Transport::kind, detail::carrier_for<Transport>()}})) {}
 
-template <transport Transport>
-basic_client<Transport>::~basic_client() {
-    if (core_) core_->shutdown();
-}
+inline any_client::any_client(executor_type ex, std::string_view url, client_options options,
+                              std::vector<transport_kind> transports)
+    : detail::client_base([&] {
+          std::vector<detail::carrier_choice> choices;
+          for (const auto k : transports) choices.push_back(detail::carrier_of(k));
+          return detail::make_client_core(std::move(ex), url, std::move(options), std::move(choices));
+      }()) {}
 
 } // namespace switchboard
 

@@ -15,11 +15,13 @@
 
 namespace switchboard::detail {
 
-SWITCHBOARD_DECL client_core::client_core(asio::any_io_executor ex, url u, client_options o, carrier_factory f)
+SWITCHBOARD_DECL client_core::client_core(asio::any_io_executor ex, url u, client_options o,
+                                          std::vector<carrier_choice> transports)
     : strand_(asio::make_strand(std::move(ex))),
       url_(std::move(u)),
       options_(std::move(o)),
-      factory_(std::move(f)),
+      transports_(std::move(transports)),
+      current_kind_(transports_.at(0).kind),
       out_(options_.replay),
       in_(options_.replay),
       backoff_(options_.reconnect),
@@ -70,7 +72,7 @@ SWITCHBOARD_DECL carrier_events client_core::events_for(std::uint64_t gen) {
 
 SWITCHBOARD_DECL void client_core::attempt() {
     const auto gen = ++generation_;
-    carrier_ = factory_(strand_, options_);
+    carrier_ = transports_[current_].make(strand_, options_);
     std::string extra;
     if (options_.session) {
         extra = "sb=" + std::to_string(protocol_version);
@@ -87,7 +89,7 @@ SWITCHBOARD_DECL void client_core::on_connected(std::uint64_t gen, error_code ec
     if (gen != generation_) return;
     if (ec) {
         carrier_.reset();
-        return lost(ec);
+        return attempt_failed(ec);
     }
     connected_ = true;
     if (options_.session) {
@@ -100,7 +102,7 @@ SWITCHBOARD_DECL void client_core::on_connected(std::uint64_t gen, error_code ec
             if (self->carrier_) self->carrier_->abort();
             self->carrier_.reset();
             self->connected_ = false;
-            self->lost(error::handshake_timeout);
+            self->attempt_failed(error::handshake_timeout); // e.g. a proxy that buffers a stream
         });
         return;
     }
@@ -111,6 +113,23 @@ SWITCHBOARD_DECL void client_core::on_connected(std::uint64_t gen, error_code ec
     plain_queue_bytes_ = 0;
     if (connect_handler_) complete(std::exchange(connect_handler_, std::nullopt).value(), error_code{});
     try_finish_close();
+}
+
+SWITCHBOARD_DECL void client_core::attempt_failed(error_code ec) {
+    // Whether this says the transport does not get through here (a proxy refusing
+    // WebSocket upgrades or answering with an error, a stream whose first frame never
+    // arrives), rather than that the server is unreachable or full, which every
+    // transport to the same host and port would find too.
+    const bool server_wide = ec == asio::error::connection_refused || ec == asio::error::host_not_found ||
+                             ec == asio::error::host_not_found_try_again || ec == asio::error::host_unreachable ||
+                             ec == asio::error::network_unreachable || ec == error::server_full;
+    if (server_wide || current_ + 1 >= transports_.size() || state_ == state::closed || closing_) return lost(ec);
+    // The next transport, at once: the session (token, windows) carries over, so the
+    // server resumes it there. A client never goes back to an earlier transport.
+    ++current_;
+    current_kind_.store(transports_[current_].kind);
+    if (on_error && !silenced()) on_error(ec);
+    attempt();
 }
 
 SWITCHBOARD_DECL void client_core::on_welcome(std::string_view body) {
