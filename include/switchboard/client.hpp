@@ -40,7 +40,14 @@ public:
         if (core_) core_->shutdown();
     }
     client_base(client_base&&) noexcept = default;
-    client_base& operator=(client_base&&) noexcept = default;
+    /// Closes this client at once (as the destructor does), then takes `o`'s place.
+    client_base& operator=(client_base&& o) noexcept {
+        if (this != &o) {
+            if (core_) core_->shutdown();
+            core_ = std::move(o.core_);
+        }
+        return *this;
+    }
 
     /// Receives every event, instead of `async_receive`.
     void on_event(std::function<void(event)> f) { core_->on_event = std::move(f); }

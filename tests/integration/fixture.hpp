@@ -63,8 +63,10 @@ struct test_server {
 // any other client type, as any_client).
 template <class Transport, class Client = switchboard::basic_client<Transport>>
 struct test_client {
-    test_client(asio::io_context& ioc, const std::string& url, switchboard::client_options o = {})
-        : client(ioc, url, fast(o)) {
+    // `extra`: more arguments of the client's constructor (any_client's transport list).
+    template <class... Extra>
+    test_client(asio::io_context& ioc, const std::string& url, switchboard::client_options o = {}, Extra&&... extra)
+        : client(ioc, url, fast(o), std::forward<Extra>(extra)...) {
         client.on_event([this](switchboard::event e) { events.add(std::move(e)); });
         client.on_state([this](switchboard::state s) { states.add(s); });
         client.on_gap([this](switchboard::gap g) { gaps.add(g); });

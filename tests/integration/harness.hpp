@@ -82,6 +82,9 @@ public:
     // While true, answer WebSocket upgrade requests 403 (as some proxies do) and pass
     // every other request on.
     void refuse_upgrades(bool b) { state_->refuse_upgrades = b; }
+    // While true, hold back everything the server sends on event streams (requests
+    // that accept text/event-stream), as a proxy that buffers responses does.
+    void hold_streams(bool b) { state_->hold_streams = b; }
     int refused_upgrades() const { return state_->refused.load(); }
     int connections() const { return state_->accepted.load(); }
 
@@ -118,6 +121,7 @@ private:
         std::vector<std::weak_ptr<pair>> pairs;
         std::atomic<bool> blocked{false};
         std::atomic<bool> refuse_upgrades{false};
+        std::atomic<bool> hold_streams{false};
         std::atomic<int> accepted{0};
         std::atomic<int> refused{0};
         int cuts = 0;
@@ -135,33 +139,38 @@ private:
                     std::lock_guard lock(s->mutex);
                     s->pairs.push_back(p);
                 }
-                if (s->refuse_upgrades) screen(p, s);
+                if (s->refuse_upgrades || s->hold_streams) screen(p, s);
                 else connect(p);
             }
             accept();
         });
     }
-    void connect(const std::shared_ptr<pair>& p) {
+    // `hold`: nothing the server sends is passed on.
+    void connect(const std::shared_ptr<pair>& p, bool hold = false) {
         p->b.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), target_),
-                           [p](boost::system::error_code ec) {
+                           [p, hold](boost::system::error_code ec) {
                                if (ec) return close(p);
                                // What screen() read of the request goes first.
                                asio::async_write(p->b, asio::buffer(p->head),
-                                                 [p](boost::system::error_code ec2, std::size_t) {
+                                                 [p, hold](boost::system::error_code ec2, std::size_t) {
                                                      if (ec2) return close(p);
                                                      pump(p, p->a, p->b, p->ab);
-                                                     pump(p, p->b, p->a, p->ba);
+                                                     if (!hold) pump(p, p->b, p->a, p->ba);
                                                  });
                            });
     }
-    // Reads the request head: an upgrade is refused, anything else passed on.
+    // Reads the request head: an upgrade may be refused, an event stream held back,
+    // anything else is passed on.
     void screen(const std::shared_ptr<pair>& p, const std::shared_ptr<shared>& s) {
         asio::async_read_until(p->a, asio::dynamic_buffer(p->head), "\r\n\r\n",
                                [this, p, s](boost::system::error_code ec, std::size_t) {
                                    if (ec) return close(p);
                                    std::string lower = p->head;
                                    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                                   if (lower.find("upgrade: websocket") == std::string::npos) return connect(p);
+                                   if (s->hold_streams && lower.find("text/event-stream") != std::string::npos)
+                                       return connect(p, true);
+                                   if (!s->refuse_upgrades || lower.find("upgrade: websocket") == std::string::npos)
+                                       return connect(p);
                                    ++s->refused;
                                    static const std::string forbidden =
                                        "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";

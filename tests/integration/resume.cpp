@@ -190,6 +190,25 @@ TEST_CASE("any_client uses the first transport that gets through: WebSocket, els
     }
 }
 
+TEST_CASE("any_client falls back when an event stream is buffered: its welcome never comes") {
+    // SSE first, through a proxy that holds back event streams: the welcome does not
+    // arrive within connect_timeout, and the client moves on to WebSocket.
+    test_server srv;
+    tcp_proxy proxy(srv.server.port());
+    proxy.hold_streams(true);
+    sb::client_options o;
+    o.connect_timeout = 300ms;
+    any_test_client c(srv.io.ioc, "http://127.0.0.1:" + std::to_string(proxy.port()) + "/live", o,
+                      std::vector{sb::transport_kind::sse, sb::transport_kind::websocket});
+    c.connect();
+    CHECK(c.client.current_transport() == sb::transport_kind::websocket);
+    REQUIRE(c.errors.size() == 1);
+    CHECK(c.errors.items()[0] == sb::error::handshake_timeout);
+    c.send({.type = "echo", .data = "after the fallback"});
+    REQUIRE(wait_until([&] { return c.events.size() >= 1; }));
+    CHECK(c.events.items()[0].data == "after the fallback");
+}
+
 TEST_CASE("a session falls back from WebSocket to SSE mid-stream and loses and duplicates nothing") {
     test_server srv;
     tcp_proxy proxy(srv.server.port());
