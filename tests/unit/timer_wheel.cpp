@@ -55,3 +55,16 @@ TEST_CASE("timer wheel: an owner that is gone is not woken, and does not keep th
     CHECK(kept->woken.size() == 1);
     CHECK(clock_type::now() - start < 1s);
 }
+
+TEST_CASE("timer wheel: once stopped, it stops turning when its owners are gone, not at their deadlines") {
+    boost::asio::io_context ioc;
+    auto w = std::make_shared<wheel>(ioc, 2ms);
+    {
+        auto gone = std::make_shared<owner>();
+        w->schedule(gone, clock_type::now() + 30s); // as a connection's next heartbeat
+    }
+    w->stop();
+    const auto start = clock_type::now();
+    ioc.run();
+    CHECK(clock_type::now() - start < 1s);
+}

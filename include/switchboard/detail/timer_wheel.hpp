@@ -43,7 +43,8 @@ public:
         ++size_;
     }
 
-    // No new turns once nothing is scheduled (the io_context can then run out of work).
+    // No new turns once nothing is scheduled for an owner still alive (the io_context
+    // can then run out of work).
     void stop() {
         std::lock_guard lock(mutex_);
         stopped_ = true;
@@ -91,6 +92,12 @@ private:
                     }
                 }
             }
+            // Once stopped, owners that are gone are forgotten at once rather than at
+            // their deadlines: io_context::run() returns as soon as the last is gone.
+            if (stopped_)
+                for (auto& slot : slots_)
+                    size_ -= static_cast<std::size_t>(
+                        std::erase_if(slot, [](const entry& e) { return e.owner.expired(); }));
             if (size_ == 0 && stopped_) running_ = false;
             else arm();
         }
