@@ -212,7 +212,7 @@ TEMPLATE_TEST_CASE("sends made before the connection opens are held up to their 
     }
 }
 
-TEMPLATE_TEST_CASE("async_receive, use_future and use_awaitable work like callbacks", "[integration]",
+TEMPLATE_TEST_CASE("async_receive, use_future, use_awaitable and deferred work like callbacks", "[integration]",
                    SWITCHBOARD_TRANSPORTS) {
     test_server srv;
     sb::basic_client<TestType> c(srv.io.ioc, srv.template url<TestType>());
@@ -233,6 +233,16 @@ TEMPLATE_TEST_CASE("async_receive, use_future and use_awaitable work like callba
         },
         asio::use_future);
     CHECK(done.get() == "two");
+
+    // deferred: nothing starts until the operation is invoked; the event is owned by it.
+    auto send_later = c.async_send({.type = "echo", .data = "three"}, asio::deferred);
+    auto receive_later = c.async_receive(asio::deferred);
+    std::promise<std::string> got;
+    std::move(send_later)([&](sb::error_code ec) {
+        if (ec) return got.set_value("send failed: " + ec.message());
+        std::move(receive_later)([&](sb::error_code ec2, sb::event ev) { got.set_value(ec2 ? ec2.message() : ev.data); });
+    });
+    CHECK(got.get_future().get() == "three");
     c.async_close(asio::use_future).get();
     CHECK_THROWS_AS(c.async_receive(asio::use_future).get(), sb::system_error);
 }
