@@ -11,6 +11,22 @@ using namespace harness;
 using namespace std::chrono_literals;
 namespace sb = switchboard;
 
+namespace {
+// `n` clients that joined topic "news", once the server has seen every join (a join is
+// processed before the client's next event; a join is not echoed).
+template <class Transport>
+std::vector<std::unique_ptr<test_client<Transport>>> news_subscribers(test_server& srv, int n) {
+    std::vector<std::unique_ptr<test_client<Transport>>> clients;
+    for (int i = 0; i < n; ++i) {
+        clients.push_back(std::make_unique<test_client<Transport>>(srv.io.ioc, srv.template url<Transport>()));
+        clients.back()->connect();
+        clients.back()->send({.type = "join", .data = "news"});
+    }
+    REQUIRE(wait_until([&] { return srv.received.size() >= static_cast<std::size_t>(n); }));
+    return clients;
+}
+} // namespace
+
 TEMPLATE_TEST_CASE("a client's events are echoed back in order, exactly once", "[integration]",
                    SWITCHBOARD_TRANSPORTS) {
     test_server srv;
@@ -59,14 +75,7 @@ TEMPLATE_TEST_CASE("a 1 MiB message goes both ways intact", "[integration]", SWI
 TEMPLATE_TEST_CASE("a published event reaches each of 100 subscribers once, in order", "[integration]",
                    SWITCHBOARD_TRANSPORTS) {
     test_server srv;
-    std::vector<std::unique_ptr<test_client<TestType>>> clients;
-    for (int i = 0; i < 100; ++i) {
-        clients.push_back(std::make_unique<test_client<TestType>>(srv.io.ioc, srv.template url<TestType>()));
-        clients.back()->connect();
-        clients.back()->send({.type = "join", .data = "news"});
-    }
-    // A join is processed before the client's next event: wait for every echo-less join.
-    REQUIRE(wait_until([&] { return srv.received.size() >= 100; }));
+    auto clients = news_subscribers<TestType>(srv, 100);
     for (int i = 1; i <= 20; ++i) srv.server.publish("news", {.type = "news", .data = std::to_string(i)});
     for (auto& c : clients) {
         INFO("a client got " << c->events.size() << " events; its states: " << c->states.size()
@@ -110,13 +119,7 @@ TEMPLATE_TEST_CASE("publishes from several threads at once reach every subscribe
     // application threads publish while the server's two threads drain.
     test_server srv;
     constexpr int subscribers = 20, publishers = 4, each = 300;
-    std::vector<std::unique_ptr<test_client<TestType>>> clients;
-    for (int i = 0; i < subscribers; ++i) {
-        clients.push_back(std::make_unique<test_client<TestType>>(srv.io.ioc, srv.template url<TestType>()));
-        clients.back()->connect();
-        clients.back()->send({.type = "join", .data = "news"});
-    }
-    REQUIRE(wait_until([&] { return srv.received.size() >= subscribers; }));
+    auto clients = news_subscribers<TestType>(srv, subscribers);
     std::vector<std::thread> threads;
     for (int p = 0; p < publishers; ++p)
         threads.emplace_back([&, p] {
@@ -140,13 +143,7 @@ TEMPLATE_TEST_CASE("a server stopped in the middle of a publishing burst ends ev
     // Sends still waiting for their drain when the server stops are not left behind:
     // the sessions close, and (under the sanitizers) nothing leaks.
     test_server srv;
-    std::vector<std::unique_ptr<test_client<TestType>>> clients;
-    for (int i = 0; i < 10; ++i) {
-        clients.push_back(std::make_unique<test_client<TestType>>(srv.io.ioc, srv.template url<TestType>()));
-        clients.back()->connect();
-        clients.back()->send({.type = "join", .data = "news"});
-    }
-    REQUIRE(wait_until([&] { return srv.received.size() >= 10; }));
+    auto clients = news_subscribers<TestType>(srv, 10);
     std::atomic<int> published{0};
     std::thread publisher([&] { // a burst well within max_queued_bytes
         for (int i = 1; i <= 2000; ++i) {

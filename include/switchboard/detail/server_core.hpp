@@ -243,15 +243,6 @@ SWITCHBOARD_DECL server_session::token_type make_token();
 SWITCHBOARD_DECL void refuse_http(asio::ip::tcp::socket socket, boost::beast::http::status status,
                                   std::string_view why);
 
-// What server_options::allowed_origins says of a request's Origin: refused, or the
-// value of its Access-Control-Allow-Origin header (empty: none is due).
-struct origin_check {
-    bool refused = false;
-    std::string allow;
-};
-SWITCHBOARD_DECL origin_check check_origin(const server_options& o,
-                                           const boost::beast::http::request<boost::beast::http::string_body>& req);
-
 // Hands a request for the switchboard path to the carrier that serves it.
 SWITCHBOARD_DECL void route_request(connection_slot slot, asio::ip::tcp::socket socket,
                                     boost::beast::http::request<boost::beast::http::string_body> req,

@@ -43,9 +43,9 @@ inline carrier_choice carrier_of(transport_kind k) {
     case transport_kind::websocket: return {k, carrier_for<switchboard::websocket>()};
     case transport_kind::sse: return {k, carrier_for<switchboard::sse>()};
     case transport_kind::long_polling: return {k, carrier_for<switchboard::long_polling>()};
-    case transport_kind::polling: break;
+    case transport_kind::polling: return {k, carrier_for<switchboard::polling>()};
     }
-    return {transport_kind::polling, carrier_for<switchboard::polling>()};
+    throw std::invalid_argument("unknown transport");
 }
 
 inline std::shared_ptr<client_core> make_client_core(boost::asio::any_io_executor ex, std::string_view url,

@@ -304,6 +304,22 @@ SWITCHBOARD_DECL void server_session_leave(const std::shared_ptr<server_session>
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+// What server_options::allowed_origins says of a request's Origin: refused, or the
+// value of its Access-Control-Allow-Origin header (empty: none is due).
+struct origin_check {
+    bool refused = false;
+    std::string allow;
+};
+origin_check check_origin(const server_options& o, const http::request<http::string_body>& req) {
+    const auto origin = req[http::field::origin];
+    if (o.allowed_origins.empty() || origin.empty()) return {};
+    for (const auto& allowed : o.allowed_origins)
+        if (allowed == "*" || boost::beast::iequals(allowed, origin)) return {false, std::string(origin)};
+    return {true, {}};
+}
+} // namespace
+
 class http_connection : public std::enable_shared_from_this<http_connection> {
 public:
     http_connection(connection_slot slot, tcp::socket socket, boost::beast::flat_buffer buffer = {})
@@ -331,7 +347,7 @@ public:
             return ws::server_connection::upgrade(std::move(slot_), stream_.release_socket(), std::move(req),
                                                   std::move(buffer_));
         if (sse::wants_event_stream(req))
-            return sse::server_connection::serve(std::move(slot_), stream_.release_socket(), req);
+            return sse::server_connection::serve(std::move(slot_), stream_.release_socket(), req, cors_);
         if (req.method() == http::verb::post) return post(std::move(req));
         refuse_http(stream_.release_socket(), http::status::bad_request,
                     "this endpoint serves WebSocket upgrades, event streams (Accept: text/event-stream) and "
@@ -415,14 +431,6 @@ private:
     std::optional<http::request_parser<http::string_body>> parser_;
     std::string cors_; // Access-Control-Allow-Origin for the request being answered
 };
-
-SWITCHBOARD_DECL origin_check check_origin(const server_options& o, const http::request<http::string_body>& req) {
-    const auto origin = req[http::field::origin];
-    if (o.allowed_origins.empty() || origin.empty()) return {};
-    for (const auto& allowed : o.allowed_origins)
-        if (allowed == "*" || boost::beast::iequals(allowed, origin)) return {false, std::string(origin)};
-    return {true, {}};
-}
 
 SWITCHBOARD_DECL void refuse_http(tcp::socket socket, http::status status, std::string_view why) {
     auto res = std::make_shared<http::response<http::string_body>>(status, 11);

@@ -328,12 +328,9 @@ private:
 
     void maybe_finish_close() {
         if (!closing_ || closed_ || (!session_gone_ && (posting_ || upstream_pending()))) return;
-        closed_ = true;
-        if (gone_timer_) gone_timer_->cancel();
         error_code ignored;
         stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        stream_.socket().close(ignored);
-        post_stream_.socket().close(ignored);
+        abort();
     }
 
     // ---- the end ----------------------------------------------------------------

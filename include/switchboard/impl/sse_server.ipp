@@ -25,7 +25,7 @@ SWITCHBOARD_DECL bool wants_event_stream(const http::request<http::string_body>&
 }
 
 SWITCHBOARD_DECL void server_connection::serve(connection_slot slot, tcp::socket socket,
-                                               const http::request<http::string_body>& req) {
+                                               const http::request<http::string_body>& req, std::string_view cors) {
     const auto& options = slot.core().options;
     // No Content-Length and no chunked coding: the stream is the rest of the connection.
     std::string response = "HTTP/1.1 200 OK\r\n"
@@ -33,9 +33,9 @@ SWITCHBOARD_DECL void server_connection::serve(connection_slot slot, tcp::socket
                            "Cache-Control: no-cache\r\n"
                            "X-Accel-Buffering: no\r\n"
                            "Connection: close\r\n";
-    if (const auto origin = check_origin(options, req); !origin.allow.empty()) {
+    if (!cors.empty()) {
         response += "Access-Control-Allow-Origin: ";
-        response += origin.allow;
+        response += cors;
         response += "\r\nVary: Origin\r\n";
     }
     response += "\r\n";
@@ -85,9 +85,10 @@ SWITCHBOARD_DECL void server_connection::send_event(sequence_number seq, const s
     const bool has_break = has_cr || std::memchr(data.data(), '\n', data.size()) != nullptr;
     const bool encode = ev->binary || (session_mode && has_cr);
     std::string head; // plain "data: " needs no allocation
-    if (session_mode) head.reserve(80);
-    if (session_mode) append_id(head, seq, ev->binary ? 'b' : has_cr ? 'e' : 0);
-    else if (!ev->id.empty() && single_line(ev->id) && ev->id.find('\0') == std::string::npos) {
+    if (session_mode) {
+        head.reserve(80);
+        append_id(head, seq, ev->binary ? 'b' : has_cr ? 'e' : 0);
+    } else if (!ev->id.empty() && single_line(ev->id) && ev->id.find('\0') == std::string::npos) {
         head += "id: ";
         head += ev->id;
         head += '\n';

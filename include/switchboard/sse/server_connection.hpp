@@ -26,8 +26,10 @@ SWITCHBOARD_DECL bool wants_event_stream(const http::request<http::string_body>&
 
 class server_connection final : public stream_connection {
 public:
-    // Answers an event-stream GET and serves the session it opens or resumes.
-    static void serve(connection_slot slot, tcp::socket socket, const http::request<http::string_body>& req);
+    // Answers an event-stream GET and serves the session it opens or resumes; `cors`:
+    // its Access-Control-Allow-Origin (check_origin), if one is due.
+    static void serve(connection_slot slot, tcp::socket socket, const http::request<http::string_body>& req,
+                      std::string_view cors);
 
     server_connection(connection_slot slot, stream_socket socket, std::shared_ptr<server_session> session,
                       sequence_number resume_from);
