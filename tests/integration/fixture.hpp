@@ -8,7 +8,9 @@
 
 #include <boost/asio/use_future.hpp>
 
+#include <atomic>
 #include <string>
+#include <thread>
 
 // The transports every integration test runs over. A test that exists for one
 // transport only says why in a comment.
@@ -67,11 +69,20 @@ struct test_client {
     template <class... Extra>
     test_client(asio::io_context& ioc, const std::string& url, switchboard::client_options o = {}, Extra&&... extra)
         : client(ioc, url, fast(o), std::forward<Extra>(extra)...) {
-        client.on_event([this](switchboard::event e) { events.add(std::move(e)); });
-        client.on_state([this](switchboard::state s) { states.add(s); });
-        client.on_gap([this](switchboard::gap g) { gaps.add(g); });
-        client.on_error([this](switchboard::error_code ec) { errors.add(ec); });
+        client.on_event([this](switchboard::event e) { in_callback busy(callbacks); events.add(std::move(e)); });
+        client.on_state([this](switchboard::state s) { in_callback busy(callbacks); states.add(s); });
+        client.on_gap([this](switchboard::gap g) { in_callback busy(callbacks); gaps.add(g); });
+        client.on_error([this](switchboard::error_code ec) { in_callback busy(callbacks); errors.add(ec); });
     }
+    // The client closes at once, and no callback starts after that; one already running
+    // on an io thread (a state seen by a test as current_state() before its callback
+    // recorded it) finishes before the recorders go.
+    ~test_client() {
+        { Client gone = std::move(client); }
+        while (callbacks.load() != 0) std::this_thread::yield();
+    }
+    test_client(const test_client&) = delete;
+    test_client& operator=(const test_client&) = delete;
 
     static switchboard::client_options fast(switchboard::client_options o) {
         o.reconnect.initial_delay = std::chrono::milliseconds(20);
@@ -109,6 +120,13 @@ struct test_client {
     void send(switchboard::event e) { client.async_send(std::move(e), asio::use_future).get(); }
     void close() { client.async_close(asio::use_future).get(); }
 
+    // Counts the callbacks running now.
+    struct in_callback {
+        explicit in_callback(std::atomic<int>& n) : count(n) { ++count; }
+        ~in_callback() { --count; }
+        std::atomic<int>& count;
+    };
+    std::atomic<int> callbacks{0};
     // Declared first, destroyed after the client.
     recorder<switchboard::event> events;
     recorder<switchboard::state> states;
