@@ -2,121 +2,13 @@
 // reading hand-written servers. SSE only: these cases are about event-stream fields,
 // HTTP statuses and POST upstream, which WebSocket does not have.
 // Distributed under the Boost Software License, Version 1.0.
-#include "fixture.hpp"
-
-#include <switchboard/detail/base64.hpp>
-#include <switchboard/detail/protocol.hpp>
-#include <switchboard/sse/parser.hpp>
-
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
-#include <catch2/catch.hpp>
-
-#include <sys/socket.h>
-#include <sys/time.h>
+#include "raw.hpp"
 
 using namespace harness;
+using namespace harness::raw;
 using namespace std::chrono_literals;
-namespace sb = switchboard;
-namespace beast = boost::beast;
-namespace http = boost::beast::http;
 
 namespace {
-
-tcp::socket connect_to(asio::io_context& ioc, unsigned short port) {
-    tcp::socket s(ioc);
-    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    timeval tv{5, 0}; // a broken server fails the test instead of hanging it
-    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return s;
-}
-
-// A raw event-stream reader of our server: sends the GET, parses what comes back.
-struct stream_reader {
-    asio::io_context ioc;
-    tcp::socket s;
-    std::string head;    // the response head
-    std::string pending; // body bytes read with the head
-    sb::detail::sse_parser parser;
-    std::vector<sb::event> events;
-    std::vector<std::string> comments;
-    std::vector<std::chrono::milliseconds> retries;
-    bool ended = false;
-
-    stream_reader(unsigned short port, const std::string& target, const std::string& extra_headers = {})
-        : s(connect_to(ioc, port)) {
-        raw_http_server::write(s, "GET " + target + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n" +
-                                      extra_headers + "\r\n");
-        boost::system::error_code ec;
-        const auto n = asio::read_until(s, asio::dynamic_buffer(pending), "\r\n\r\n", ec);
-        REQUIRE(!ec);
-        head = pending.substr(0, n);
-        pending.erase(0, n);
-        feed(pending);
-    }
-    void on_event(sb::event e) { events.push_back(std::move(e)); }
-    void on_retry(std::chrono::milliseconds d) { retries.push_back(d); }
-    void on_comment(std::string_view c) { comments.emplace_back(c); }
-    void feed(std::string_view bytes) { REQUIRE(!parser.feed(bytes, *this)); }
-    // Reads until `pred` holds or the stream ends; returns pred().
-    bool read_until(const std::function<bool()>& pred) {
-        char buf[65536];
-        while (!pred() && !ended) {
-            boost::system::error_code ec;
-            const auto n = s.read_some(asio::buffer(buf), ec);
-            if (ec) ended = true;
-            else feed(std::string_view(buf, n));
-        }
-        return pred();
-    }
-    std::string welcome_token() const {
-        for (const auto& e : events)
-            if (e.type == "switchboard" && e.data[0] == 'W') return sb::detail::proto::parse_welcome(e.data.substr(1))->token;
-        return {};
-    }
-    std::size_t count(const std::string& type) const {
-        return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), [&](auto& e) { return e.type == type; }));
-    }
-};
-
-// One HTTP request on a new connection; the response.
-http::response<http::string_body> request(unsigned short port, http::verb verb, const std::string& target,
-                                          std::string body = {}, const std::string& accept = {}) {
-    asio::io_context ioc;
-    auto s = connect_to(ioc, port);
-    http::request<http::string_body> req{verb, target, 11};
-    req.set(http::field::host, "x");
-    if (!accept.empty()) req.set(http::field::accept, accept);
-    req.body() = std::move(body);
-    req.prepare_payload();
-    http::write(s, req);
-    beast::flat_buffer b;
-    http::response<http::string_body> res;
-    http::response_parser<http::string_body> p;
-    p.body_limit(64u << 20);
-    http::read(s, b, p);
-    return p.release();
-}
-
-std::string framed(std::initializer_list<std::string> frames) {
-    std::string out;
-    for (const auto& f : frames) sb::detail::proto::append_framed(out, f);
-    return out;
-}
-
-// A session opened by a raw reader: its token, for POSTs.
-struct raw_session {
-    stream_reader reader;
-    std::string token;
-    explicit raw_session(unsigned short port) : reader(port, "/live?sb=1") {
-        REQUIRE(reader.read_until([&] { return !reader.welcome_token().empty(); }));
-        token = reader.welcome_token();
-    }
-    http::response<http::string_body> post(unsigned short port, std::string body) {
-        return request(port, http::verb::post, "/live?sb=1&token=" + token, std::move(body));
-    }
-};
 
 const char* const sse_ok = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n";
 

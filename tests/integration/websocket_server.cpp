@@ -3,90 +3,11 @@
 // origins). WebSocket only: these cases are about WebSocket frames and handshakes, or
 // about HTTP requests themselves (each kind of request is sent raw).
 // Distributed under the Boost Software License, Version 1.0.
-#include "fixture.hpp"
-
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
-
-#include <catch2/catch.hpp>
+#include "raw.hpp"
 
 using namespace harness;
+using namespace harness::raw;
 using namespace std::chrono_literals;
-namespace sb = switchboard;
-namespace beast = boost::beast;
-namespace bws = boost::beast::websocket;
-namespace http = boost::beast::http;
-
-namespace {
-
-// A plain RFC 6455 client (Beast, synchronous) on its own io_context.
-struct raw_client {
-    asio::io_context ioc;
-    bws::stream<tcp::socket> ws{ioc};
-    explicit raw_client(unsigned short port, const std::string& target = "/live") {
-        ws.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-        ws.handshake("127.0.0.1:" + std::to_string(port), target);
-    }
-    // Reads until the server closes; returns its close code (0 if the TCP connection just ended).
-    int read_close_code() {
-        beast::flat_buffer b;
-        beast::error_code ec;
-        while (!ec) ws.read(b, ec);
-        return ec == bws::error::closed ? static_cast<int>(ws.reason().code) : 0;
-    }
-};
-
-// Sends raw bytes after a valid handshake and returns the close code the server answers.
-int close_code_after(unsigned short port, const std::string& bytes) {
-    raw_client c(port);
-    asio::write(c.ws.next_layer(), asio::buffer(bytes));
-    return c.read_close_code();
-}
-
-std::string masked_frame(std::uint8_t first, std::string_view payload) {
-    std::string f{static_cast<char>(first), static_cast<char>(0x80 | payload.size())};
-    f.append("\0\0\0\0", 4); // a zero mask keeps the payload readable
-    f.append(payload);
-    return f;
-}
-
-http::response<http::string_body> http_get(unsigned short port, const std::string& target,
-                                           const std::string& extra_header = {}) {
-    asio::io_context ioc;
-    tcp::socket s(ioc);
-    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    std::string req = "GET " + target + " HTTP/1.1\r\nHost: x\r\n" + extra_header + "\r\n";
-    asio::write(s, asio::buffer(req));
-    beast::flat_buffer b;
-    http::response<http::string_body> res;
-    http::read(s, b, res);
-    return res;
-}
-
-// Sends a raw request; returns the response head (a stream's body is not waited for).
-std::string response_head(unsigned short port, const std::string& request) {
-    asio::io_context ioc;
-    tcp::socket s(ioc);
-    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    asio::write(s, asio::buffer(request));
-    std::string buf;
-    const auto n = asio::read_until(s, asio::dynamic_buffer(buf), "\r\n\r\n");
-    return buf.substr(0, n);
-}
-
-bool has(const std::string& head, const std::string& line) {
-    return head.find("\r\n" + line + "\r\n") != std::string::npos;
-}
-bool status_is(const std::string& head, int status) { return head.rfind("HTTP/1.1 " + std::to_string(status), 0) == 0; }
-
-const std::string ws_upgrade = "GET /live HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                               "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
-const std::string sse_get = "GET /live HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n";
-const std::string preflight = "OPTIONS /live?sb=1 HTTP/1.1\r\nHost: x\r\nAccess-Control-Request-Method: POST\r\n";
-const std::string bad_post = "POST /live HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n";
-
-} // namespace
 
 TEST_CASE("a plain RFC 6455 client (no session protocol) is served: each message is an event") {
     test_server srv;

@@ -166,3 +166,27 @@ TEST_CASE("close reasons are cut to 123 bytes at a character boundary") {
     CHECK(p.size() <= 125);
     CHECK(switchboard::detail::is_valid_utf8(p.substr(2)));
 }
+
+TEST_CASE("peer-supplied 64-bit lengths cannot wrap the size check, and must be valid RFC 6455 lengths") {
+    // The header of a masked frame with a 64-bit length field holding `len` (zero mask).
+    const auto long_header = [](std::uint8_t first, std::uint64_t len) {
+        std::string f{static_cast<char>(first), static_cast<char>(0x80 | 127)};
+        for (int i = 7; i >= 0; --i) f.push_back(static_cast<char>(len >> (8 * i)));
+        return f + std::string(4, '\0');
+    };
+    // A 1-byte fragment, then a continuation of 2^64-1 bytes: 1 + len wrapped to 0.
+    CHECK(feed(client_frame(0x01, "a") + long_header(0x80, ~std::uint64_t{0}), 64, 1000).error == ws::protocol_error);
+    // The most significant bit must be 0 (RFC 6455 section 5.2).
+    CHECK(feed(long_header(0x82, std::uint64_t{1} << 63), 64, 1000).error == ws::protocol_error);
+    // The largest valid length is too big, checked without overflow after a fragment.
+    CHECK(feed(client_frame(0x01, "a") + long_header(0x80, ~std::uint64_t{0} >> 1), 64, 1000).error ==
+          ws::message_too_big);
+    // Exactly at the limit, across fragments, is accepted.
+    auto at_limit = feed(client_frame(0x02, std::string(400, 'a')) + client_frame(0x80, std::string(600, 'a')), 64, 1000);
+    CHECK(at_limit.error == 0);
+    CHECK(at_limit.messages.size() == 1);
+    // "The minimal number of bytes MUST be used to encode the length."
+    CHECK(feed(long_header(0x82, 5) + "hello", 64).error == ws::protocol_error);
+    std::string short16{'\x82', static_cast<char>(0x80 | 126), 0, 5, 0, 0, 0, 0};
+    CHECK(feed(short16 + "hello", 64).error == ws::protocol_error);
+}

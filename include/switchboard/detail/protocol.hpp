@@ -58,6 +58,9 @@ inline bool valid_type(std::string_view type) noexcept {
     return type.find_first_of("\r\n") == std::string_view::npos && type != sse_control_type;
 }
 
+// The type an event frame's type field stands for: "" is "message", as on SSE.
+inline std::string event_type(std::string_view type) { return type.empty() ? "message" : std::string(type); }
+
 inline void append_number(std::string& out, std::uint64_t v) {
     char buf[24];
     auto r = std::to_chars(buf, buf + sizeof buf, v);
@@ -157,7 +160,8 @@ inline std::optional<frame> parse(std::string_view s) {
         const auto nl = s.find('\n');
         if (nl == std::string_view::npos) return std::nullopt;
         f.type = s.substr(0, nl);
-        if (f.type.find('\r') != std::string_view::npos) return std::nullopt;
+        // A peer may not send the reserved type: it would pass for a control frame on SSE.
+        if (f.type.find('\r') != std::string_view::npos || f.type == sse_control_type) return std::nullopt;
         f.body = s.substr(nl + 1);
         return f;
     }

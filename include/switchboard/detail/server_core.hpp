@@ -116,11 +116,11 @@ public:
     void send_now(const shared_event& ev);
     void close_now(error_code ec, std::string_view reason);
 
-    // From any thread.
+    // From any thread: sends at once on the session's strand, else through the inbox.
     void post_send(shared_event ev);
-    // Queues a send; true when the session must now be scheduled (server_core::schedule)
-    // for a drain. On the session's strand it sends at once instead (and says false).
-    bool queue_send(shared_event ev);
+    // Queues a send in the inbox (never sends, closes or calls back); true when the
+    // session must now be scheduled (server_core::schedule) for a drain.
+    bool push_inbox(shared_event ev);
     // On the strand: sends what the inbox holds, in one write.
     void drain_inbox();
     void post_drain();
@@ -201,7 +201,7 @@ public:
     void leave(const std::shared_ptr<server_session>& s, std::string_view topic);
     void publish(std::string_view topic, event e);
     void broadcast(event e);
-    // Sessions with queued sends (queue_send said true) wait their turn for a drain.
+    // Sessions with queued sends (push_inbox said true) wait their turn for a drain.
     void schedule(std::shared_ptr<server_session> s) { schedule(&s, 1); }
     void schedule(std::vector<std::shared_ptr<server_session>>& due) { schedule(due.data(), due.size()); }
 
@@ -214,6 +214,14 @@ public:
 
 private:
     friend class connection_slot;
+    // The sessions a publish or broadcast reaches, gathered under the lock and served
+    // after it (docs/decisions.md, "Locking").
+    struct fan_out {
+        std::vector<std::shared_ptr<server_session>> due;  // to schedule for a drain
+        std::vector<std::shared_ptr<server_session>> here; // on this thread's strand: sent directly
+        void add(const std::shared_ptr<server_session>& s, const shared_event& ev);
+        void run(server_core& core, const shared_event& ev);
+    };
     void accept();
     void schedule(std::shared_ptr<server_session>* due, std::size_t n);
     void run_ready();

@@ -162,7 +162,7 @@ SWITCHBOARD_DECL void client_core::on_frame(std::uint64_t gen, const proto::fram
         auto v = in_.accept(f.a);
         if (v.missed) report_gap(*v.missed);
         if (v.deliver)
-            deliver({}, event{.type = std::string(f.type), .data = std::move(data), .binary = f.binary,
+            deliver({}, event{.type = proto::event_type(f.type), .data = std::move(data), .binary = f.binary,
                               .id = std::to_string(f.a)});
         return maybe_ack();
     }

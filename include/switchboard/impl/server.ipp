@@ -146,7 +146,7 @@ SWITCHBOARD_DECL void server_session::on_frame(const proto::frame& f, std::strin
     case proto::kind::event: {
         auto v = sm_->in.accept(f.a);
         if (!v.deliver) return; // a replay of an event already delivered
-        deliver(event{.type = std::string(f.type), .data = std::move(data), .binary = f.binary,
+        deliver(event{.type = proto::event_type(f.type), .data = std::move(data), .binary = f.binary,
                       .id = std::to_string(f.a)});
         return maybe_ack();
     }
@@ -252,16 +252,13 @@ SWITCHBOARD_DECL void server_session::finish(error_code ec) {
 }
 
 SWITCHBOARD_DECL void server_session::post_send(shared_event ev) {
-    if (queue_send(std::move(ev))) core_->schedule(shared_from_this());
+    // At once when already on the session's strand (an echo from on_event).
+    if (strand_.running_in_this_thread()) return send_now(ev);
+    if (push_inbox(std::move(ev))) core_->schedule(shared_from_this());
 }
 
-SWITCHBOARD_DECL bool server_session::queue_send(shared_event ev) {
-    // Inline when already on the session's strand (an echo from on_event).
-    if (strand_.running_in_this_thread()) {
-        send_now(ev);
-        return false;
-    }
-    // Else into the inbox; one drain takes whatever a burst of publishes left there.
+SWITCHBOARD_DECL bool server_session::push_inbox(shared_event ev) {
+    // One drain takes whatever a burst of publishes left in the inbox.
     inbox_lock lock(inbox_busy_);
     if (inbox_.empty()) inbox_.reserve(16); // a burst grows it once, not five times
     inbox_.push_back(std::move(ev));
@@ -561,10 +558,11 @@ SWITCHBOARD_DECL void server_core::stop() {
         self->acceptor_.close(ignored);
     });
     std::unordered_map<std::string_view, std::shared_ptr<server_session>> sessions;
+    std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics;
     {
         std::lock_guard lock(mutex_);
         sessions.swap(sessions_);
-        topics_.clear();
+        topics.swap(topics_);
     }
     for (auto& [token, s] : sessions)
         asio::post(s->strand(), [s = s] { s->close_now(error::closed, "server stopped"); });
@@ -597,15 +595,22 @@ SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::find_session(std::
 }
 
 SWITCHBOARD_DECL void server_core::remove_session(server_session& s) {
+    // What the maps held goes after the lock is released: the last reference to a
+    // session may be among them, and its destruction runs no code under the lock.
+    std::shared_ptr<server_session> held;
+    std::vector<std::shared_ptr<server_session>> subscriptions;
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(s.token());
-    if (it != sessions_.end() && it->second.get() == &s) sessions_.erase(it);
-    const auto self = s.shared_from_this();
+    if (it != sessions_.end() && it->second.get() == &s) {
+        held = std::move(it->second);
+        sessions_.erase(it);
+    }
     if (!s.topics) return;
     for (const auto& topic : *s.topics) {
         auto t = topics_.find(topic);
         if (t == topics_.end()) continue;
-        t->second.erase(self);
+        auto node = t->second.extract(s.shared_from_this());
+        if (!node.empty()) subscriptions.push_back(std::move(node.value()));
         if (t->second.empty()) topics_.erase(t);
     }
     s.topics.reset();
@@ -633,28 +638,39 @@ SWITCHBOARD_DECL void server_core::leave(const std::shared_ptr<server_session>& 
 
 SWITCHBOARD_DECL void server_core::publish(std::string_view topic, event e) {
     auto ev = std::make_shared<const event>(std::move(e)); // serialized once, shared by every subscriber
-    std::vector<std::shared_ptr<server_session>> due;
+    fan_out fan;
     {
         std::lock_guard lock(mutex_);
         auto t = topics_.find(std::string(topic));
         if (t == topics_.end()) return;
-        due.reserve(t->second.size());
-        for (const auto& s : t->second)
-            if (s->queue_send(ev)) due.push_back(s);
+        fan.due.reserve(t->second.size());
+        for (const auto& s : t->second) fan.add(s, ev);
     }
-    schedule(due);
+    fan.run(*this, ev);
 }
 
 SWITCHBOARD_DECL void server_core::broadcast(event e) {
     auto ev = std::make_shared<const event>(std::move(e));
-    std::vector<std::shared_ptr<server_session>> due;
+    fan_out fan;
     {
         std::lock_guard lock(mutex_);
-        due.reserve(sessions_.size());
-        for (const auto& [token, s] : sessions_)
-            if (s->queue_send(ev)) due.push_back(s);
+        fan.due.reserve(sessions_.size());
+        for (const auto& [token, s] : sessions_) fan.add(s, ev);
     }
-    schedule(due);
+    fan.run(*this, ev);
+}
+
+// Under the server-wide lock a send only waits in its session's inbox (a push, no
+// write, no close, no callback); a session on the calling thread's own strand is sent to
+// after the lock is released, at once and in order with what the handler sends next.
+SWITCHBOARD_DECL void server_core::fan_out::add(const std::shared_ptr<server_session>& s, const shared_event& ev) {
+    if (s->strand().running_in_this_thread()) here.push_back(s);
+    else if (s->push_inbox(ev)) due.push_back(s);
+}
+
+SWITCHBOARD_DECL void server_core::fan_out::run(server_core& core, const shared_event& ev) {
+    for (const auto& s : here) s->send_now(ev);
+    core.schedule(due);
 }
 
 SWITCHBOARD_DECL void server_core::schedule(std::shared_ptr<server_session>* due, std::size_t n) {

@@ -110,13 +110,17 @@ public:
             else if (len == 127) header = 10;
             header += 4; // the mask key
             if (avail < header) break;
-            if (len == 126) len = std::uint64_t(p[2]) << 8 | p[3];
-            else if (len == 127) {
+            if (len == 126) {
+                len = std::uint64_t(p[2]) << 8 | p[3];
+                if (len < 126) return fail(h, protocol_error, "length not in its shortest form");
+            } else if (len == 127) {
                 len = 0;
                 for (int i = 0; i < 8; ++i) len = len << 8 | p[2 + i];
+                if (len >> 63) return fail(h, protocol_error, "length with its most significant bit set");
+                if (len <= 0xffff) return fail(h, protocol_error, "length not in its shortest form");
             }
-            if (is_data(op) && message_size() + len > max_message_)
-                return fail(h, message_too_big, "message too big");
+            // message_size() <= max_message_ always: subtracting cannot wrap, adding could.
+            if (is_data(op) && len > max_message_ - message_size()) return fail(h, message_too_big, "message too big");
             if (avail - header < len) break;
             char* payload = data + pos + header;
             unmask(payload, static_cast<std::size_t>(len), p + header - 4);
