@@ -62,6 +62,10 @@ enum class error {
     invalid_event,
     /// The connection was lost (closed by the peer or the network).
     connection_lost,
+    /// A write to the peer made no progress within the send timeout (it stopped reading).
+    send_timeout,
+    /// A redirect to another origin or scheme was not followed (client_options::redirects).
+    redirect_refused,
 };
 
 /// The error category of `switchboard::error`; its name is "switchboard".

@@ -91,6 +91,9 @@ struct client_options {
     std::chrono::milliseconds connect_timeout{10'000};
     /// The most HTTP redirects followed.
     std::size_t max_redirects = 5;
+    /// Follow redirects to another origin (scheme, host or port); by default only
+    /// same-origin redirects are followed and others fail with error::redirect_refused.
+    bool cross_origin_redirects = false;
     /// The longest line or header accepted from the server, in bytes.
     std::size_t max_line_size = 64u << 10;
     /// The interval between requests of the polling transport.
@@ -122,12 +125,23 @@ struct server_options {
     std::size_t max_header_size = 8u << 10;
     /// The largest HTTP request body (upstream POST) accepted, in bytes.
     std::size_t max_body_size = 16u << 20;
-    /// The most simultaneous connections; more are refused.
+    /// The most simultaneous connections; more are refused (503).
     std::size_t max_connections = 100'000;
-    /// The most live sessions (connected or waiting to resume); more are refused.
+    /// The most live sessions (connected or waiting to resume); more are refused (503).
     std::size_t max_sessions = 100'000;
+    /// The most simultaneous connections from one remote address (an IPv6 address
+    /// counts by its /64 prefix); more are refused (503). Behind a reverse proxy every
+    /// client has the proxy's address: raise it to max_connections there.
+    std::size_t max_connections_per_address = 1'000;
+    /// The most live sessions opened from one remote address (IPv6: its /64 prefix),
+    /// counted until they end (a dropped session counts while it waits to resume); more
+    /// are refused (503). Behind a reverse proxy, raise it to max_sessions.
+    std::size_t max_sessions_per_address = 1'000;
     /// A new connection must complete its handshake within this.
     std::chrono::milliseconds handshake_timeout{10'000};
+    /// A write to a client that makes no progress for this long ends the connection
+    /// (error::send_timeout): a peer that stopped reading, whatever else it sends.
+    std::chrono::milliseconds send_timeout{30'000};
     /// How long a session whose connection dropped waits for its client to resume.
     std::chrono::milliseconds session_timeout{60'000};
     /// The reconnection delay announced to SSE clients (the `retry:` field); 0 sends none.

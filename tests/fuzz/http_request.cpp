@@ -71,8 +71,10 @@ std::optional<std::string> param(std::string_view query, std::string_view name) 
 void route(const http::request<http::string_body>& req) {
     const std::string_view target = req.target();
     const auto [path, query] = sb::split_target(target);
-    if (target.find('?') == std::string_view::npos) SB_FUZZ_CHECK(path == target && query.empty());
-    else SB_FUZZ_CHECK(std::string(path) + "?" + std::string(query) == target);
+    if (target.find('?') == std::string_view::npos)
+        SB_FUZZ_CHECK(path == target && query.empty());
+    else
+        SB_FUZZ_CHECK(std::string(path) + "?" + std::string(query) == target);
     param(query, "sb");
     param(query, "token");
     if (const auto last = param(query, "last")) {
@@ -85,8 +87,10 @@ void route(const http::request<http::string_body>& req) {
     for (const auto& allowed : {std::vector<std::string>{}, std::vector<std::string>{"*"},
                                 std::vector<std::string>{"https://app.example", "http://localhost:8080"}}) {
         const auto [refused, allow] = check_origin(allowed, origin);
-        if (refused) SB_FUZZ_CHECK(allow.empty() && !origin.empty() && !allowed.empty());
-        else if (!allow.empty()) SB_FUZZ_CHECK(allow == origin);
+        if (refused)
+            SB_FUZZ_CHECK(allow.empty() && !origin.empty() && !allowed.empty());
+        else if (!allow.empty())
+            SB_FUZZ_CHECK(allow == origin);
     }
     (void)boost::beast::websocket::is_upgrade(req);
 }

@@ -17,7 +17,7 @@ targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 build=build/fuzz
 
-install() { # packages...
+apt_install() { # packages...
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo
     echo "installing: $*"
@@ -28,7 +28,7 @@ missing=()
 for p in clang cmake ninja-build libboost1.81-dev nlohmann-json3-dev; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-((${#missing[@]} == 0)) || install "${missing[@]}"
+((${#missing[@]} == 0)) || apt_install "${missing[@]}"
 # libFuzzer's runtime (and the symbolizer for readable stacks) come with packages that
 # clang only recommends: libclang-rt-N-dev and llvm-N, N being Clang's major version.
 major="$(clang++ -dumpversion | cut -d. -f1)"
@@ -38,7 +38,7 @@ echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long)
 extra=()
 clang++ -fsanitize=fuzzer "$probe/p.cpp" -o "$probe/p" 2>/dev/null || extra+=("libclang-rt-$major-dev")
 command -v llvm-symbolizer >/dev/null || command -v "llvm-symbolizer-$major" >/dev/null || extra+=("llvm-$major")
-((${#extra[@]} == 0)) || install "${extra[@]}"
+((${#extra[@]} == 0)) || apt_install "${extra[@]}"
 clang++ -fsanitize=fuzzer "$probe/p.cpp" -o "$probe/p" || { echo "clang++ -fsanitize=fuzzer does not link" >&2; exit 1; }
 symbolizer="$(command -v llvm-symbolizer || command -v "llvm-symbolizer-$major")"
 

@@ -214,10 +214,37 @@ TEST_CASE("the client waits at least the server's retry before reconnecting") {
         std::this_thread::sleep_for(200ms);
     });
     io_threads io;
-    test_client<sb::sse> c(io.ioc, server.url(), {.session = false});
+    sb::client_options o{.session = false};
+    o.reconnect.max_delay = 1000ms;
+    test_client<sb::sse> c(io.ioc, server.url(), o);
     c.connect();
     REQUIRE(wait_until([&] { return c.events.size() >= 2; }));
     CHECK(second_start - first_end >= 390);
+}
+
+TEST_CASE("a server's retry cannot postpone reconnects beyond reconnect.max_delay") {
+    std::atomic<std::int64_t> first_end{0}, second_start{0};
+    auto now_ms = [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    };
+    raw_http_server server([&](tcp::socket& s, const std::string&, int index) {
+        if (index == 0) {
+            raw_http_server::write(s, std::string(sse_ok) + "retry: 31536000000\ndata: x\n\n"); // a year
+            first_end = now_ms();
+            return;
+        }
+        second_start = now_ms();
+        raw_http_server::write(s, std::string(sse_ok) + "data: y\n\n");
+        std::this_thread::sleep_for(200ms);
+    });
+    io_threads io;
+    sb::client_options o{.session = false};
+    o.reconnect.max_delay = 300ms;
+    test_client<sb::sse> c(io.ioc, server.url(), o);
+    c.connect();
+    REQUIRE(wait_until([&] { return c.events.size() >= 2; }, 5s));
+    CHECK(second_start - first_end >= 290);
+    CHECK(second_start - first_end < 2000);
 }
 
 TEST_CASE("HTTP 204 stops reconnecting: a clean close") {
@@ -269,6 +296,59 @@ TEST_CASE("redirects are followed, up to max_redirects") {
     }
     test_client<sb::sse> loop(io.ioc, server.url("/loop"), {.session = false, .max_redirects = 3});
     CHECK(loop.connect_error(10s) == sb::error::too_many_redirects);
+}
+
+TEST_CASE("redirects to another origin are refused unless cross_origin_redirects allows them") {
+    raw_http_server target([&](tcp::socket& s, const std::string&, int) {
+        raw_http_server::write(s, std::string(sse_ok) + "data: elsewhere\n\n");
+        std::this_thread::sleep_for(200ms);
+    });
+    const auto to = target.url("/there");
+    raw_http_server server([&](tcp::socket& s, const std::string& head, int) {
+        if (head.rfind("GET /space", 0) == 0)
+            return raw_http_server::write(s, "HTTP/1.1 302 Found\r\nLocation: /a b\r\nContent-Length: 0\r\n\r\n");
+        raw_http_server::write(s, "HTTP/1.1 302 Found\r\nLocation: " + to + "\r\nContent-Length: 0\r\n\r\n");
+    });
+    io_threads io;
+    {
+        test_client<sb::sse> c(io.ioc, server.url("/away"), {.session = false});
+        CHECK(c.connect_error(10s) == sb::error::redirect_refused);
+        CHECK(target.connections() == 0);
+    }
+    {
+        test_client<sb::sse> c(io.ioc, server.url("/away"), {.session = false, .cross_origin_redirects = true});
+        c.connect();
+        REQUIRE(wait_until([&] { return c.events.size() >= 1; }));
+        CHECK(c.events.items()[0].data == "elsewhere");
+    }
+    // A Location that would break the request line is not followed.
+    test_client<sb::sse> c(io.ioc, server.url("/space"), {.session = false});
+    CHECK(c.connect_error(10s) == sb::error::bad_http_status);
+}
+
+TEST_CASE("plain mode: the last event ID persists across reconnections, and an id without data still sets it") {
+    // WHATWG: the last event ID buffer is set by every id field and kept across
+    // reconnections; an event without an id field reports the one in force.
+    recorder<std::string> heads;
+    raw_http_server server([&](tcp::socket& s, const std::string& head, int index) {
+        heads.add(head);
+        if (index == 0) return raw_http_server::write(s, std::string(sse_ok) + "id: 7\ndata: a\n\n");
+        if (index == 1) return raw_http_server::write(s, std::string(sse_ok) + "data: b\n\nid: 8\n\n");
+        raw_http_server::write(s, std::string(sse_ok) + "data: c\n\n");
+        std::this_thread::sleep_for(300ms);
+    });
+    io_threads io;
+    test_client<sb::sse> c(io.ioc, server.url(), {.session = false});
+    c.connect();
+    REQUIRE(wait_until([&] { return c.events.size() >= 3; }));
+    const auto got = c.events.items();
+    CHECK(got[0].id == "7");
+    CHECK(got[1].id == "7"); // after a reconnect, no id field: the last one seen
+    CHECK(got[2].id == "8"); // set by a block without data
+    const auto h = heads.items();
+    REQUIRE(h.size() >= 3);
+    CHECK(h[1].find("Last-Event-ID: 7\r\n") != std::string::npos);
+    CHECK(h[2].find("Last-Event-ID: 8\r\n") != std::string::npos);
 }
 
 TEST_CASE("bad streams end with a clear error or a bounded wait, never unbounded memory") {

@@ -51,10 +51,33 @@ TEST_CASE("a welcome frame carries the session token and limits") {
     CHECK_FALSE(proto::parse_welcome("not json"));
 }
 
+TEST_CASE("a welcome from a hostile server is refused, never thrown or converted out of range") {
+    const auto with = [](const std::string& field, const std::string& value) {
+        nlohmann::json j = nlohmann::json::parse(proto::encode_welcome({.token = "abc", .heartbeat = 25s, .timeout = 60s}).substr(1));
+        j[field] = nlohmann::json::parse(value);
+        return j.dump();
+    };
+    CHECK(proto::parse_welcome(with("last", "7"))); // the base case is valid
+    // Found by the fuzzer: a string "v" threw out of the client's handler; a number past
+    // the target type's range was undefined behaviour.
+    CHECK_NOTHROW(proto::parse_welcome("{\"v\":\"\"}"));
+    CHECK_FALSE(proto::parse_welcome("{\"v\":\"\"}"));
+    for (const auto& [field, value] :
+         std::vector<std::pair<std::string, std::string>>{{"v", "1e24"},          {"last", "1e30"},
+                                                          {"last", "-1"},         {"heartbeat", "1e300"},
+                                                          {"timeout", "86400001"}, {"max_message", "-1e30"},
+                                                          {"resumed", "1"},       {"token", "7"},
+                                                          {"token", "\"a b\""},   {"token", "\"a\\r\\nX: y\""},
+                                                          {"token", "\"\""}})
+        CHECK_FALSE(proto::parse_welcome(with(field, value)));
+    CHECK(proto::valid_token("0123456789abcdef0123456789abcdef"));
+    CHECK_FALSE(proto::valid_token(std::string(129, 'a')));
+}
+
 TEST_CASE("malformed frames are refused") {
     for (const char* bad : {"", "X", "E", "E0 t x\n", "E1 q x\n", "E1 t x", "E01 t x\n", "E1 tx\n", "A", "A1x",
                             "A-1", "G5 3", "G1", "G0 0", "H1", "C", "Cx y", "E99999999999999999999999 t x\n",
-                            "E1 t a\rb\n"})
+                            "E1 t a\rb\n", "E1 t switchboard\nx", "C65536 x", "C4294967296 bye"})
         CHECK_FALSE(proto::parse(bad));
     CHECK_FALSE(proto::valid_type("a\nb"));
     CHECK(proto::valid_type("a b"));

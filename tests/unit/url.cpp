@@ -40,6 +40,9 @@ TEST_CASE("malformed URLs are refused with a clear exception") {
                             "ws://[::1/", "ws://[::1]x/", "ws://user@h/"})
         CHECK_THROWS_AS(parse_url(bad), std::invalid_argument);
     CHECK_THROWS_WITH(parse_url("ftp://h/"), Catch::Contains("scheme"));
+    // Nothing that would break a request line or a header reaches one.
+    for (const char* bad : {"ws://h/a b", "ws://h/a\r\nX-Evil: 1", "ws://h/?q=\n", "ws://h\t/", "ws://h/\x7f"})
+        CHECK_THROWS_WITH(parse_url(bad), Catch::Contains("control character"));
 }
 
 TEST_CASE("query parameters are found and percent-decoded") {

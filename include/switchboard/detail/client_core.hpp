@@ -43,6 +43,7 @@ struct carrier_events {
     std::function<void(event)> on_plain;                                 // plain mode
     std::function<void(error_code)> on_closed;                           // once, at the end
     std::function<void(std::chrono::milliseconds)> on_retry;             // the server's reconnect delay
+    std::function<void(std::string)> on_last_event_id;                  // plain SSE: the id in force changed
     std::function<void(error_code)> on_error;                            // reported; the connection goes on
 };
 

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <limits>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -62,9 +63,13 @@ inline bool valid_type(std::string_view type) noexcept {
 inline std::string event_type(std::string_view type) { return type.empty() ? "message" : std::string(type); }
 
 inline void append_number(std::string& out, std::uint64_t v) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, r.ptr);
+    char buf[20]; // the digits of 2^64 - 1
+    std::size_t n = 0;
+    do {
+        buf[sizeof buf - ++n] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    out.append(buf + sizeof buf - n, n);
 }
 
 // "E<seq> <t|b> <type>\n": the per-receiver part of an event frame; the data follows.
@@ -109,24 +114,50 @@ inline std::string encode_welcome(const welcome& w) {
                            {"heartbeat", w.heartbeat.count()},
                            {"timeout", w.timeout.count()},
                            {"max_message", w.max_message}};
-    return "W" + j.dump();
+    std::string out(1, 'W');
+    out += j.dump();
+    return out;
 }
 
+// Whether a session token is safe to carry in a URL query and an SSE id: 1 to 128
+// URL-unreserved characters (the server makes 32 hex digits).
+inline bool valid_token(std::string_view t) noexcept {
+    if (t.empty() || t.size() > 128) return false;
+    for (char c : t)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '.' ||
+              c == '_' || c == '~'))
+            return false;
+    return true;
+}
+
+// Reads a welcome's JSON. Every field must be there with its type and a number in its
+// range: nothing a server sends makes this throw or convert a number out of range.
 inline std::optional<welcome> parse_welcome(std::string_view body) {
-    auto j = nlohmann::json::parse(body, nullptr, false);
-    if (!j.is_object() || j.value("v", 0) != protocol_version) return std::nullopt;
-    try {
-        welcome w;
-        w.token = j.at("token").get<std::string>();
-        w.last = j.at("last").get<sequence_number>();
-        w.resumed = j.at("resumed").get<bool>();
-        w.heartbeat = std::chrono::milliseconds(j.at("heartbeat").get<std::int64_t>());
-        w.timeout = std::chrono::milliseconds(j.at("timeout").get<std::int64_t>());
-        w.max_message = j.at("max_message").get<std::size_t>();
-        return w;
-    } catch (const nlohmann::json::exception&) {
+    const auto j = nlohmann::json::parse(body, nullptr, false);
+    if (!j.is_object()) return std::nullopt;
+    const auto number = [&](const char* name, std::uint64_t max, std::uint64_t& out) {
+        const auto it = j.find(name);
+        if (it == j.end() || !it->is_number_unsigned()) return false;
+        out = it->get<std::uint64_t>();
+        return out <= max;
+    };
+    constexpr std::uint64_t a_day_ms = 86'400'000;
+    std::uint64_t v = 0, heartbeat = 0, timeout = 0, max_message = 0;
+    welcome w;
+    if (!number("v", protocol_version, v) || v != protocol_version || !number("last", ~std::uint64_t{0}, w.last) ||
+        !number("heartbeat", a_day_ms, heartbeat) || !number("timeout", a_day_ms, timeout) ||
+        !number("max_message", std::numeric_limits<std::size_t>::max(), max_message))
         return std::nullopt;
-    }
+    const auto token = j.find("token");
+    const auto resumed = j.find("resumed");
+    if (token == j.end() || !token->is_string() || resumed == j.end() || !resumed->is_boolean()) return std::nullopt;
+    w.token = token->get<std::string>();
+    if (!valid_token(w.token)) return std::nullopt;
+    w.resumed = resumed->get<bool>();
+    w.heartbeat = std::chrono::milliseconds(heartbeat);
+    w.timeout = std::chrono::milliseconds(timeout);
+    w.max_message = static_cast<std::size_t>(max_message);
+    return w;
 }
 
 // Reads a decimal number without sign or leading zeros at the start of `s`.
@@ -177,7 +208,7 @@ inline std::optional<frame> parse(std::string_view s) {
         if (!s.empty()) return std::nullopt;
         return f;
     case kind::close:
-        if (!read_number(s, f.a) || !eat(s, ' ')) return std::nullopt;
+        if (!read_number(s, f.a) || f.a > 0xffff || !eat(s, ' ')) return std::nullopt;
         f.body = s;
         return f;
     }

@@ -71,18 +71,42 @@ public:
 class server_core;
 class stream_connection;
 
-// Counts a connection against server_options::max_connections while it lives.
+// A remote address as the per-address limits count it: an IPv4 address (IPv4-mapped
+// IPv6 included), or the /64 prefix of an IPv6 address (one host's share of a network).
+struct address_key {
+    std::uint64_t bits = 0;
+    bool v6 = false;
+    friend bool operator==(const address_key&, const address_key&) = default;
+};
+SWITCHBOARD_DECL address_key key_of(const asio::ip::address& a) noexcept;
+struct address_key_hash {
+    std::size_t operator()(const address_key& k) const noexcept { return std::hash<std::uint64_t>{}(k.bits ^ k.v6); }
+};
+// What one remote address holds now (server_options::max_*_per_address).
+struct address_use {
+    std::size_t connections = 0;
+    std::size_t sessions = 0;
+};
+using address_entry = std::pair<const address_key, address_use>;
+
+// Counts a connection against server_options::max_connections and against its remote
+// address's share while it lives.
 class connection_slot {
 public:
-    explicit connection_slot(std::shared_ptr<server_core> core) noexcept;
-    connection_slot(connection_slot&& o) noexcept : core_(std::move(o.core_)) {}
+    // Counted at once; admitted() says whether the limits allow it.
+    connection_slot(std::shared_ptr<server_core> core, const asio::ip::address& remote);
+    connection_slot(connection_slot&& o) noexcept : core_(std::move(o.core_)), address_(o.address_) {}
     connection_slot& operator=(connection_slot&&) = delete;
     ~connection_slot();
     server_core& core() const noexcept { return *core_; }
     const std::shared_ptr<server_core>& core_ptr() const noexcept { return core_; }
+    address_entry& address() const noexcept { return *address_; }
+    // Why this connection is over a limit (server-wide or its address's), or null.
+    const char* refusal() const noexcept;
 
 private:
     std::shared_ptr<server_core> core_;
+    address_entry* address_; // stays while counted (server_core::addresses_)
 };
 
 // One client session; outlives its connections in session mode.
@@ -90,7 +114,12 @@ class server_session : public std::enable_shared_from_this<server_session> {
 public:
     using token_type = std::array<char, 32>;
 
-    server_session(std::shared_ptr<server_core> core, token_type token, bool resumable, std::uint64_t id);
+    server_session(std::shared_ptr<server_core> core, token_type token, bool resumable, std::uint64_t id,
+                   address_entry& address);
+
+    ~server_session() { release_address(); }
+    server_session(const server_session&) = delete;
+    server_session& operator=(const server_session&) = delete;
 
     const strand_type& strand() const noexcept { return strand_; }
     std::string_view token() const noexcept { return {token_.data(), token_.size()}; }
@@ -126,6 +155,9 @@ public:
     void post_drain();
     void post_close(std::string reason);
 
+    // The session no longer counts against its address (once: when it ends).
+    void release_address() noexcept;
+
     // The topics this session joined (none: null); guarded by the core's mutex.
     std::unique_ptr<std::set<std::string, std::less<>>> topics;
 
@@ -138,7 +170,8 @@ private:
 
     std::shared_ptr<server_core> core_;
     strand_type strand_;
-    token_type token_; // inline: an idle session allocates nothing for it
+    address_entry* address_; // the address that opened it, counted until the session ends
+    token_type token_;       // inline: an idle session allocates nothing for it
     std::uint64_t id_;
     // (The small members together: no padding between them.)
     bool resumable_;
@@ -191,8 +224,9 @@ public:
     // Serves one accepted socket from its first byte (HTTP).
     void serve(asio::ip::tcp::socket socket);
 
-    // A new session, or null when max_sessions is reached.
-    std::shared_ptr<server_session> open_session(bool resumable);
+    // A new session opened from `address`, or null with the reason when max_sessions or
+    // the address's share is reached.
+    std::shared_ptr<server_session> open_session(bool resumable, address_entry& address, const char*& refusal);
     // The session with this token, if it is alive.
     std::shared_ptr<server_session> find_session(std::string_view token) const;
     void remove_session(server_session& s);
@@ -204,6 +238,11 @@ public:
     // Sessions with queued sends (push_inbox said true) wait their turn for a drain.
     void schedule(std::shared_ptr<server_session> s) { schedule(&s, 1); }
     void schedule(std::vector<std::shared_ptr<server_session>>& due) { schedule(due.data(), due.size()); }
+
+    // The entry of `remote` with one more connection on it.
+    address_entry& add_connection(const asio::ip::address& remote);
+    void remove_connection(address_entry& a);
+    void remove_address_session(address_entry& a);
 
     bool stopped() const noexcept { return stopped_.load(); }
     // The one timer of every connection (heartbeats, close linger).
@@ -223,10 +262,13 @@ private:
         void run(server_core& core, const shared_event& ev);
     };
     void accept();
+    void accept_later();
     void schedule(std::shared_ptr<server_session>* due, std::size_t n);
     void run_ready();
 
     asio::ip::tcp::acceptor acceptor_;
+    asio::steady_timer accept_timer_;                 // backs off while out of descriptors
+    std::chrono::milliseconds accept_backoff_{0};     // (the acceptor's handlers only)
     std::shared_ptr<timer_wheel<stream_connection>> wheel_;
     std::atomic<std::size_t> connections_{0};
     std::atomic<std::uint64_t> next_id_{1};
@@ -239,6 +281,9 @@ private:
     // The sessions scheduled for a drain, in turn (docs/decisions.md, "Fan-out"): drained
     // a slice at a time, so that what arrives meanwhile (the next publish) joins the
     // sends of the sessions still waiting, and goes out in the same write.
+    // The connections and sessions of each remote address (never locked with mutex_).
+    std::mutex address_mutex_;
+    std::unordered_map<address_key, address_use, address_key_hash> addresses_;
     std::mutex ready_mutex_;
     std::deque<std::shared_ptr<server_session>> ready_;
     bool ready_posted_ = false; // a run_ready is queued
@@ -274,7 +319,7 @@ struct resume_hint {
 // Reads `sb`, `token` and `last` from the query, else from `hint`. An unknown or
 // expired token gets a new session: its welcome carries a new token, which tells the
 // client (docs/protocol.md).
-SWITCHBOARD_DECL session_request open_or_resume(server_core& core,
+SWITCHBOARD_DECL session_request open_or_resume(const connection_slot& slot,
                                                 const boost::beast::http::request<boost::beast::http::string_body>& req,
                                                 const std::optional<resume_hint>& hint = std::nullopt);
 

@@ -50,7 +50,7 @@ public:
                       const boost::beast::http::request<boost::beast::http::string_body>& req, std::string first,
                       std::string leftover, const std::optional<resume_hint>& hint, Make make) {
         auto& core = slot.core();
-        auto request = open_or_resume(core, req, hint);
+        auto request = open_or_resume(slot, req, hint);
         if (!request.session) return refuse_http(std::move(socket), request.refusal, request.why);
         auto stream = unstrand(std::move(socket), core.ioc);
         if (!stream.is_open()) { // the peer is already gone
@@ -81,12 +81,17 @@ protected:
         shared_event ev;
         std::string_view tail{};
         std::size_t size() const noexcept { return head.size() + (ev ? ev->data.size() : 0) + tail.size(); }
+        // What it counts against max_queued_bytes: its bytes and its place in the queue
+        // (a flood of empty frames, as pongs, is bounded too).
+        std::size_t cost() const noexcept { return size() + sizeof(out_frame); }
     };
 
     // Sends `first` (the handshake response), feeds `leftover` bytes, starts reading.
     SWITCHBOARD_DECL void start(std::string first, std::string leftover);
-    // Queues a frame; a non-control frame past max_queued_bytes closes a slow consumer.
-    SWITCHBOARD_DECL void enqueue(out_frame f, bool control);
+    // Queues a frame. Every frame counts against max_queued_bytes; past it the
+    // connection is closed as a slow consumer (on_overflow), after which only the frames
+    // that say so (the carrier's close) are queued.
+    SWITCHBOARD_DECL void enqueue(out_frame f);
     // Nothing more is queued; once the queue is written the send side is shut, and the
     // connection ends when the peer ends it or after the linger time. `ec`: why.
     SWITCHBOARD_DECL void begin_close(error_code ec);
@@ -111,6 +116,7 @@ private:
     void read();
     void on_readable(error_code ec);
     void flush();
+    void write_rest_after(std::size_t written);
     void on_written(error_code ec);
     void arm_timer();
     void on_timer();
@@ -129,10 +135,13 @@ private:
     std::unique_ptr<write_queue> q_; // none while idle
     std::size_t queued_bytes_ = 0;
     heartbeat::clock::time_point close_deadline_{};
+    heartbeat::clock::time_point write_progress_{}; // the last progress of a write waiting for room
     bool watch_peer_;
     bool batching_ = false;     // in on_bytes or a drain: it flushes when it is done
     bool flush_posted_ = false; // a flush is queued on the strand
     bool carried_events_ = false; // the write in progress has events: keep a queue afterwards
+    bool waiting_for_room_ = false; // a write waits for the socket: send_timeout applies
+    bool overflowed_ = false;       // past max_queued_bytes: closing as a slow consumer
     bool closing_ = false;   // nothing more is queued
     bool lingering_ = false; // everything is out: drain until EOF
     bool dropped_ = false;

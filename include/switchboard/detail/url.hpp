@@ -40,6 +40,9 @@ inline url parse_url(std::string_view text) {
     auto bad = [&](const char* why) {
         return std::invalid_argument("switchboard: invalid URL '" + std::string(text) + "': " + why);
     };
+    // Whatever goes into a request line or a header: no space, CR, LF or other control.
+    for (unsigned char c : text)
+        if (c <= 0x20 || c == 0x7f) throw bad("it contains a space or a control character");
     url u;
     const auto colon = text.find("://");
     if (colon == std::string_view::npos) throw bad("no scheme");
@@ -79,7 +82,7 @@ inline url parse_url(std::string_view text) {
     rest = rest.substr(0, hash);
     const auto q = rest.find('?');
     u.path = rest.substr(0, q);
-    if (u.path.empty()) u.path = "/";
+    if (u.path.empty()) u.path.push_back('/');
     if (q != std::string_view::npos) u.query = rest.substr(q + 1);
     return u;
 }

@@ -61,7 +61,13 @@ SWITCHBOARD_DECL carrier_events client_core::events_for(std::uint64_t gen) {
         if (auto self = w.lock()) self->on_closed(gen, ec);
     };
     ev.on_retry = [w, gen](std::chrono::milliseconds delay) {
-        if (auto self = w.lock(); self && gen == self->generation_) self->retry_ = delay;
+        // Never later than the client's own longest delay: a server cannot postpone
+        // reconnects for years.
+        if (auto self = w.lock(); self && gen == self->generation_)
+            self->retry_ = std::min(delay, self->options_.reconnect.max_delay);
+    };
+    ev.on_last_event_id = [w, gen](std::string id) {
+        if (auto self = w.lock(); self && gen == self->generation_) self->last_event_id_ = std::move(id);
     };
     ev.on_error = [w, gen](error_code ec) {
         if (auto self = w.lock(); self && gen == self->generation_ && self->on_error && !self->silenced())

@@ -41,6 +41,8 @@ public:
         case error::line_too_long: return "a line on the wire is longer than the limit";
         case error::invalid_event: return "the event cannot be sent (its type must not contain a line break)";
         case error::connection_lost: return "the connection was lost";
+        case error::send_timeout: return "a write to the peer made no progress within the send timeout";
+        case error::redirect_refused: return "a redirect to another origin was not followed";
         }
         return "unknown switchboard error";
     }

@@ -50,6 +50,9 @@ SWITCHBOARD_DECL void validate(const server_options& o) {
     require(o.max_body_size > 0, "max_body_size must be positive");
     require(o.max_connections > 0, "max_connections must be positive");
     require(o.max_sessions > 0, "max_sessions must be positive");
+    require(o.max_connections_per_address > 0, "max_connections_per_address must be positive");
+    require(o.max_sessions_per_address > 0, "max_sessions_per_address must be positive");
+    require(o.send_timeout.count() > 0, "send_timeout must be positive");
     require(o.handshake_timeout.count() > 0, "handshake_timeout must be positive");
     require(o.session_timeout.count() > 0, "session_timeout must be positive");
     require(o.long_poll_timeout.count() > 0, "long_poll_timeout must be positive");

@@ -74,26 +74,51 @@ SWITCHBOARD_DECL server_session::token_type make_token() {
 // ---------------------------------------------------------------------------
 // connection_slot
 
-SWITCHBOARD_DECL connection_slot::connection_slot(std::shared_ptr<server_core> core) noexcept : core_(std::move(core)) {
+SWITCHBOARD_DECL address_key key_of(const asio::ip::address& a) noexcept {
+    if (a.is_v4()) return {a.to_v4().to_uint(), false};
+    const auto v6 = a.to_v6();
+    if (v6.is_v4_mapped()) return {asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint(), false};
+    const auto bytes = v6.to_bytes();
+    std::uint64_t prefix = 0;
+    for (int i = 0; i < 8; ++i) prefix = prefix << 8 | bytes[static_cast<std::size_t>(i)];
+    return {prefix, true};
+}
+
+SWITCHBOARD_DECL connection_slot::connection_slot(std::shared_ptr<server_core> core, const asio::ip::address& remote)
+    : core_(std::move(core)), address_(&core_->add_connection(remote)) {
     core_->connections_.fetch_add(1);
 }
 SWITCHBOARD_DECL connection_slot::~connection_slot() {
-    if (core_) core_->connections_.fetch_sub(1);
+    if (!core_) return;
+    core_->connections_.fetch_sub(1);
+    core_->remove_connection(*address_);
+}
+SWITCHBOARD_DECL const char* connection_slot::refusal() const noexcept {
+    const auto& o = core_->options;
+    if (core_->connection_count() > o.max_connections) return "too many connections";
+    std::lock_guard lock(core_->address_mutex_);
+    if (address_->second.connections > o.max_connections_per_address) return "too many connections from this address";
+    return nullptr;
 }
 
 // ---------------------------------------------------------------------------
 // server_session
 
 SWITCHBOARD_DECL server_session::server_session(std::shared_ptr<server_core> core, token_type token, bool resumable,
-                                                std::uint64_t id)
+                                                std::uint64_t id, address_entry& address)
     : core_(std::move(core)),
       strand_(core_->ioc),
+      address_(&address),
       token_(token),
       id_(id),
       resumable_(resumable),
       sm_(resumable ? std::make_unique<session_state>(core_->options.replay) : nullptr) {}
 
 SWITCHBOARD_DECL const server_options& server_session::options() const noexcept { return core_->options; }
+
+SWITCHBOARD_DECL void server_session::release_address() noexcept {
+    if (auto* a = std::exchange(address_, nullptr)) core_->remove_address_session(*a);
+}
 
 SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c, sequence_number client_last,
                                              bool resumed) {
@@ -452,8 +477,9 @@ SWITCHBOARD_DECL stream_socket unstrand(tcp::socket socket, asio::io_context& io
     return rewrapped;
 }
 
-SWITCHBOARD_DECL session_request open_or_resume(server_core& core, const http::request<http::string_body>& req,
+SWITCHBOARD_DECL session_request open_or_resume(const connection_slot& slot, const http::request<http::string_body>& req,
                                                 const std::optional<resume_hint>& hint) {
+    auto& core = slot.core();
     session_request r;
     const auto query = split_target(req.target()).second;
     const auto sb = query_param(query, "sb");
@@ -481,10 +507,12 @@ SWITCHBOARD_DECL session_request open_or_resume(server_core& core, const http::r
             if (r.resumed) r.client_last = *n;
         }
     }
-    if (!r.session) r.session = core.open_session(sb.has_value());
+    if (r.session) return r;
+    const char* refusal = nullptr;
+    r.session = core.open_session(sb.has_value(), slot.address(), refusal);
     if (!r.session) {
         r.refusal = http::status::service_unavailable;
-        r.why = "server full";
+        r.why = refusal;
     }
     return r;
 }
@@ -499,6 +527,7 @@ SWITCHBOARD_DECL void route_request(connection_slot slot, tcp::socket socket, ht
     tcp::socket stranded(asio::make_strand(ioc));
     if (!ec) stranded.assign(protocol, socket.release(ec), ec);
     if (ec) return;
+    if (auto why = slot.refusal()) return refuse_http(std::move(stranded), http::status::service_unavailable, why);
     std::make_shared<http_connection>(std::move(slot), std::move(stranded), std::move(buffer))->handle(std::move(req));
 }
 
@@ -518,7 +547,8 @@ std::chrono::steady_clock::duration wheel_tick(const server_options& o) {
 SWITCHBOARD_DECL server_core::server_core(asio::io_context& io, server_options o)
     : ioc(io),
       options(std::move(o)),
-      acceptor_(io),
+      acceptor_(asio::make_strand(io)), // its handlers, the backoff timer's and stop's close are serialized
+      accept_timer_(acceptor_.get_executor()),
       wheel_(std::make_shared<timer_wheel<stream_connection>>(io, wheel_tick(options))) {}
 
 SWITCHBOARD_DECL void server_core::start() {
@@ -535,17 +565,52 @@ SWITCHBOARD_DECL void server_core::accept() {
     // tcp_stream) must never run concurrently when several threads run the io_context.
     acceptor_.async_accept(asio::make_strand(ioc), [self = shared_from_this()](error_code ec, tcp::socket socket) {
         if (self->stopped()) return;
-        if (!ec) self->serve(std::move(socket));
+        if (!ec) {
+            self->accept_backoff_ = {};
+            self->serve(std::move(socket));
+        }
         if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return;
-        self->accept(); // per-connection errors (e.g. too many open files) do not stop the listener
+        if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||
+            ec == asio::error::no_memory)
+            return self->accept_later(); // the connection waits in the backlog until a descriptor is free
+        self->accept(); // other per-connection errors (the peer gave up) do not stop the listener
+    });
+}
+
+SWITCHBOARD_DECL void server_core::accept_later() {
+    // Out of descriptors or memory: accepting again at once would fail at once, and spin.
+    using namespace std::chrono_literals;
+    accept_backoff_ = std::clamp<std::chrono::milliseconds>(accept_backoff_ * 2, 10ms, 1000ms);
+    accept_timer_.expires_after(accept_backoff_);
+    accept_timer_.async_wait([self = shared_from_this()](error_code ec) {
+        if (!ec && !self->stopped()) self->accept();
     });
 }
 
 SWITCHBOARD_DECL void server_core::serve(tcp::socket socket) {
-    connection_slot slot(shared_from_this());
-    if (connections_.load() > options.max_connections)
-        return refuse_http(std::move(socket), http::status::service_unavailable, "too many connections");
+    error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return; // the peer is already gone
+    connection_slot slot(shared_from_this(), remote.address());
+    if (auto why = slot.refusal()) return refuse_http(std::move(socket), http::status::service_unavailable, why);
     std::make_shared<http_connection>(std::move(slot), std::move(socket))->start();
+}
+
+SWITCHBOARD_DECL address_entry& server_core::add_connection(const asio::ip::address& remote) {
+    std::lock_guard lock(address_mutex_);
+    auto& entry = *addresses_.try_emplace(key_of(remote)).first; // nodes stay put while counted
+    ++entry.second.connections;
+    return entry;
+}
+
+SWITCHBOARD_DECL void server_core::remove_connection(address_entry& a) {
+    std::lock_guard lock(address_mutex_);
+    if (--a.second.connections == 0 && a.second.sessions == 0) addresses_.erase(a.first);
+}
+
+SWITCHBOARD_DECL void server_core::remove_address_session(address_entry& a) {
+    std::lock_guard lock(address_mutex_);
+    if (--a.second.sessions == 0 && a.second.connections == 0) addresses_.erase(a.first);
 }
 
 SWITCHBOARD_DECL unsigned short server_core::port() const { return acceptor_.local_endpoint().port(); }
@@ -556,6 +621,7 @@ SWITCHBOARD_DECL void server_core::stop() {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
         error_code ignored;
         self->acceptor_.close(ignored);
+        self->accept_timer_.cancel();
     });
     std::unordered_map<std::string_view, std::shared_ptr<server_session>> sessions;
     std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics;
@@ -579,12 +645,28 @@ SWITCHBOARD_DECL std::size_t server_core::session_count() const {
     return sessions_.size();
 }
 
-SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool resumable) {
-    std::lock_guard lock(mutex_);
-    if (stopped() || sessions_.size() >= options.max_sessions) return nullptr;
-    auto s = std::make_shared<server_session>(shared_from_this(), make_token(), resumable, next_id_.fetch_add(1));
-    sessions_.emplace(s->token(), s);
-    return s;
+SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool resumable, address_entry& address,
+                                                                          const char*& refusal) {
+    {
+        std::lock_guard lock(address_mutex_);
+        if (address.second.sessions >= options.max_sessions_per_address) {
+            refusal = "too many sessions from this address";
+            return nullptr;
+        }
+        ++address.second.sessions; // (the connection asking holds the entry)
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (!stopped() && sessions_.size() < options.max_sessions) {
+            auto s = std::make_shared<server_session>(shared_from_this(), make_token(), resumable,
+                                                      next_id_.fetch_add(1), address);
+            sessions_.emplace(s->token(), s);
+            return s;
+        }
+    }
+    remove_address_session(address);
+    refusal = "server full";
+    return nullptr;
 }
 
 SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::find_session(std::string_view token) const {
@@ -599,21 +681,25 @@ SWITCHBOARD_DECL void server_core::remove_session(server_session& s) {
     // session may be among them, and its destruction runs no code under the lock.
     std::shared_ptr<server_session> held;
     std::vector<std::shared_ptr<server_session>> subscriptions;
-    std::lock_guard lock(mutex_);
-    auto it = sessions_.find(s.token());
-    if (it != sessions_.end() && it->second.get() == &s) {
-        held = std::move(it->second);
-        sessions_.erase(it);
+    {
+        std::lock_guard lock(mutex_);
+        auto it = sessions_.find(s.token());
+        if (it != sessions_.end() && it->second.get() == &s) {
+            held = std::move(it->second);
+            sessions_.erase(it);
+        }
+        if (s.topics) {
+            for (const auto& topic : *s.topics) {
+                auto t = topics_.find(topic);
+                if (t == topics_.end()) continue;
+                auto node = t->second.extract(s.shared_from_this());
+                if (!node.empty()) subscriptions.push_back(std::move(node.value()));
+                if (t->second.empty()) topics_.erase(t);
+            }
+            s.topics.reset();
+        }
     }
-    if (!s.topics) return;
-    for (const auto& topic : *s.topics) {
-        auto t = topics_.find(topic);
-        if (t == topics_.end()) continue;
-        auto node = t->second.extract(s.shared_from_this());
-        if (!node.empty()) subscriptions.push_back(std::move(node.value()));
-        if (t->second.empty()) topics_.erase(t);
-    }
-    s.topics.reset();
+    s.release_address();
 }
 
 SWITCHBOARD_DECL void server_core::join(const std::shared_ptr<server_session>& s, std::string topic) {
@@ -746,7 +832,11 @@ SWITCHBOARD_DECL std::size_t server::connection_count() const { return core_->co
 SWITCHBOARD_DECL void server::handle(boost::asio::ip::tcp::socket socket,
                                      boost::beast::http::request<boost::beast::http::string_body> request,
                                      boost::beast::flat_buffer buffer) {
-    detail::route_request(detail::connection_slot(core_), std::move(socket), std::move(request), std::move(buffer));
+    error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return; // the peer is already gone
+    detail::route_request(detail::connection_slot(core_, remote.address()), std::move(socket), std::move(request),
+                          std::move(buffer));
 }
 
 } // namespace switchboard

@@ -43,7 +43,7 @@ public:
         if (u.secure()) return done(error::transport_unavailable); // https needs SWITCHBOARD_WITH_OPENSSL
         events_ = std::move(events);
         done_ = std::move(done);
-        last_event_id_ = std::move(last_event_id);
+        parser_.set_last_event_id(std::move(last_event_id)); // events without an id carry it on
         request(u, std::move(target));
     }
 
@@ -103,7 +103,7 @@ private:
         req->set(http::field::accept, "text/event-stream");
         req->set(http::field::cache_control, "no-cache");
         req->set(http::field::user_agent, "switchboard");
-        if (!last_event_id_.empty()) req->set("Last-Event-ID", last_event_id_);
+        if (!parser_.last_event_id().empty()) req->set("Last-Event-ID", parser_.last_event_id());
         http::async_write(stream_, *req, [self = shared_from_this(), req](error_code ec2, std::size_t) {
             if (self->closed_) return;
             if (ec2) return self->connected(ec2);
@@ -132,6 +132,8 @@ private:
     void redirect(const http::response_header<>& res) {
         const auto location = std::string(res[http::field::location]);
         if (++redirects_ > options_.max_redirects) return connected(error::too_many_redirects);
+        for (unsigned char c : location) // it becomes a request line
+            if (c <= 0x20 || c == 0x7f) return connected(error::bad_http_status);
         error_code ignored;
         stream_.socket().close(ignored);
         buffer_.consume(buffer_.size());
@@ -139,6 +141,8 @@ private:
         try {
             if (location.find("://") != std::string::npos) {
                 next = parse_url(location);
+                const bool same_origin = next.scheme == url_.scheme && next.host == url_.host && next.port == url_.port;
+                if (!same_origin && !options_.cross_origin_redirects) return connected(error::redirect_refused);
                 if (next.secure()) return connected(error::transport_unavailable);
             } else if (!location.empty() && location[0] == '/') {
                 const auto q = location.find('?');
@@ -182,6 +186,11 @@ private:
         if (n > 0) {
             if (auto perr = parser_.feed(std::string_view(rbuf_.data(), n), *this)) return end(perr);
             if (closed_) return;
+            // An id field sets the id sent on reconnect, with or without an event.
+            if (!options_.session && parser_.last_event_id() != reported_id_) {
+                reported_id_ = parser_.last_event_id();
+                if (events_.on_last_event_id) events_.on_last_event_id(reported_id_);
+            }
         }
         if (ec == beast::error::timeout) return end(error::heartbeat_timeout);
         if (ec || response_->is_done()) return end(error::connection_lost);
@@ -357,7 +366,7 @@ private:
     std::function<void(error_code)> done_;
     url url_;
     std::string target_;
-    std::string last_event_id_;
+    std::string reported_id_; // plain mode: the last event id the core was told of
     std::string token_;
     std::string upstream_;                           // framed session frames not yet posted
     std::deque<std::pair<std::string, bool>> plain_; // plain mode: one POST per event

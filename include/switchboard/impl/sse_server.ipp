@@ -95,7 +95,7 @@ SWITCHBOARD_DECL void server_connection::send_event(sequence_number seq, const s
     }
     if (encode) {
         append_sse_event(head, ev->type, base64_encode(data), {});
-        return enqueue(out_frame{std::move(head), nullptr}, false);
+        return enqueue(out_frame{std::move(head), nullptr});
     }
     if (!has_break) {
         // The common case: the event's bytes are shared, not copied, by every receiver.
@@ -105,10 +105,10 @@ SWITCHBOARD_DECL void server_connection::send_event(sequence_number seq, const s
             head += '\n';
         }
         head += "data: ";
-        return enqueue(out_frame{std::move(head), ev, blank_line}, false);
+        return enqueue(out_frame{std::move(head), ev, blank_line});
     }
     append_sse_event(head, ev->type, data, {});
-    enqueue(out_frame{std::move(head), nullptr}, false);
+    enqueue(out_frame{std::move(head), nullptr});
 }
 
 SWITCHBOARD_DECL void server_connection::send_control(std::string frame) {
@@ -125,12 +125,12 @@ SWITCHBOARD_DECL void server_connection::send_control(std::string frame) {
     out += "\ndata: ";
     out += frame;
     out += blank_line;
-    enqueue(out_frame{std::move(out), nullptr}, true);
+    enqueue(out_frame{std::move(out), nullptr});
 }
 
 SWITCHBOARD_DECL void server_connection::close(error_code ec, std::string_view) { begin_close(ec); }
 
-SWITCHBOARD_DECL void server_connection::send_heartbeat() { enqueue(out_frame{sse_comment(), nullptr}, true); }
+SWITCHBOARD_DECL void server_connection::send_heartbeat() { enqueue(out_frame{sse_comment(), nullptr}); }
 
 SWITCHBOARD_DECL void server_connection::on_overflow() {
     if (closing() || dropped()) return;

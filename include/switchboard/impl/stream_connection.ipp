@@ -25,17 +25,20 @@ SWITCHBOARD_DECL void stream_connection::start(std::string first, std::string le
     error_code ec;
     socket_.non_blocking(true, ec);
     socket_.set_option(tcp::no_delay(true), ec);
-    enqueue(out_frame{std::move(first), nullptr}, true);
+    enqueue(out_frame{std::move(first), nullptr});
     arm_timer();
     if (!leftover.empty()) on_bytes(leftover.data(), leftover.size());
     if (!dropped_) read();
 }
 
-SWITCHBOARD_DECL void stream_connection::enqueue(out_frame f, bool control) {
+SWITCHBOARD_DECL void stream_connection::enqueue(out_frame f) {
     if (dropped_) return;
-    const auto size = f.size();
-    if (!control && queued_bytes_ + size > session_->options().max_queued_bytes) return on_overflow();
-    queued_bytes_ += size;
+    const auto cost = f.cost();
+    if (!overflowed_ && queued_bytes_ + cost > session_->options().max_queued_bytes) {
+        overflowed_ = true; // what on_overflow queues (a close) goes through; nothing after it
+        return on_overflow();
+    }
+    queued_bytes_ += cost;
     if (!q_) q_ = std::make_unique<write_queue>();
     q_->pending.push_back(std::move(f));
     if (!q_->writing.empty() || batching_ || flush_posted_) return;
@@ -96,20 +99,32 @@ SWITCHBOARD_DECL void stream_connection::flush() {
     auto n = socket_.write_some(buffers, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) n = 0, ec = {};
     if (ec || n == total) return on_written(ec);
-    // The rest when the socket has room again.
+    // The rest when the socket has room again, within send_timeout of each progress.
+    waiting_for_room_ = true;
+    write_progress_ = heartbeat::clock::now();
+    arm_timer();
+    write_rest_after(n);
+}
+
+SWITCHBOARD_DECL void stream_connection::write_rest_after(std::size_t n) {
+    auto& buffers = q_->buffers;
     auto first = buffers.begin();
-    while (n >= first->size()) n -= (first++)->size();
-    *first += n;
+    while (first != buffers.end() && n >= first->size()) n -= (first++)->size();
+    if (first != buffers.end()) *first += n;
     buffers.erase(buffers.begin(), first);
-    asio::async_write(socket_, buffers,
-                      asio::bind_executor(session_->strand(), [self = shared_from_this()](error_code e, std::size_t) {
-                          self->on_written(e);
-                      }));
+    if (buffers.empty()) return on_written({});
+    socket_.async_write_some(buffers, asio::bind_executor(session_->strand(), [self = shared_from_this()](
+                                                                                  error_code ec, std::size_t written) {
+                                 if (ec || self->dropped_) return self->on_written(ec ? ec : asio::error::operation_aborted);
+                                 self->write_progress_ = heartbeat::clock::now();
+                                 self->write_rest_after(written);
+                             }));
 }
 
 SWITCHBOARD_DECL void stream_connection::on_written(error_code ec) {
+    waiting_for_room_ = false;
     if (q_) {
-        for (const auto& f : q_->writing) queued_bytes_ -= f.size();
+        for (const auto& f : q_->writing) queued_bytes_ -= f.cost();
         q_->writing.clear();
     }
     if (ec) return drop(error::connection_lost);
@@ -172,7 +187,8 @@ SWITCHBOARD_DECL void stream_connection::on_readable(error_code ec) {
 SWITCHBOARD_DECL void stream_connection::arm_timer() {
     // One wake-up at a time is asked of the wheel; a later deadline waits for it (the
     // wake-up finds it too early and asks again), an earlier one asks now.
-    const auto want = closing_ ? close_deadline_ : hb_.next_deadline();
+    auto want = closing_ ? close_deadline_ : hb_.next_deadline();
+    if (waiting_for_room_) want = std::min(want, write_progress_ + session_->options().send_timeout);
     if (want >= wheel_at_) return;
     wheel_at_ = want;
     session_->core().wheel().schedule(weak_from_this(), want);
@@ -188,6 +204,10 @@ SWITCHBOARD_DECL void stream_connection::wake() {
 SWITCHBOARD_DECL void stream_connection::on_timer() {
     if (dropped_) return;
     const auto now = heartbeat::clock::now();
+    if (waiting_for_room_ && now - write_progress_ >= session_->options().send_timeout) {
+        close_ec_ = error::send_timeout; // the peer stopped reading: nothing more can reach it
+        return drop(error::send_timeout);
+    }
     if (closing_) {
         if (now >= close_deadline_) return drop(close_ec_);
         return arm_timer();

@@ -52,14 +52,14 @@ SWITCHBOARD_DECL void server_connection::send_event(sequence_number seq, const s
     const auto n = encode_header(h, ev->binary ? opcode::binary : opcode::text, session_header.size() + ev->data.size());
     std::string head(reinterpret_cast<const char*>(h), n);
     head += session_header;
-    enqueue(out_frame{std::move(head), ev}, false);
+    enqueue(out_frame{std::move(head), ev});
 }
 
 SWITCHBOARD_DECL void server_connection::control_frame(opcode op, std::string payload) {
     std::uint8_t h[max_header_size];
     const auto n = encode_header(h, op, payload.size());
     payload.insert(0, reinterpret_cast<const char*>(h), n);
-    enqueue(out_frame{std::move(payload), nullptr}, true);
+    enqueue(out_frame{std::move(payload), nullptr});
 }
 
 SWITCHBOARD_DECL void server_connection::send_control(std::string frame) {

@@ -84,8 +84,11 @@ public:
         seq_len_ = 0;
     }
 
-    // The last event id in force (kept across events, sent back as Last-Event-ID).
+    // The last event id in force (kept across events and, by the client, across
+    // connections: sent back as Last-Event-ID).
     const std::string& last_event_id() const noexcept { return last_id_; }
+    // A new connection goes on from the id the previous one left (WHATWG "last event ID").
+    void set_last_event_id(std::string id) { last_id_ = std::move(id); }
 
 private:
     static constexpr std::uint64_t max_retry_ms = 1'000'000'000'000ull;
