@@ -25,9 +25,14 @@ namespace beast = boost::beast;
 namespace bws = boost::beast::websocket;
 namespace http = boost::beast::http;
 
-// A connected socket whose reads fail after 5 s instead of hanging a test.
-inline tcp::socket connect_to(asio::io_context& ioc, unsigned short port) {
+// A connected socket whose reads fail after 5 s instead of hanging a test; `from`: its
+// own address (any of 127.0.0.0/8, to stand for another peer).
+inline tcp::socket connect_to(asio::io_context& ioc, unsigned short port, const char* from = nullptr) {
     tcp::socket s(ioc);
+    if (from) {
+        s.open(tcp::v4());
+        s.bind(tcp::endpoint(asio::ip::make_address(from), 0));
+    }
     s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     timeval tv{5, 0}; // a broken server fails the test instead of hanging it
     ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -184,10 +189,9 @@ inline http::response<http::string_body> http_get(unsigned short port, const std
 }
 
 // Sends a raw request; returns the response head (a stream's body is not waited for).
-inline std::string response_head(unsigned short port, const std::string& request) {
+inline std::string response_head(unsigned short port, const std::string& request, const char* from = nullptr) {
     asio::io_context ioc;
-    tcp::socket s(ioc);
-    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    auto s = connect_to(ioc, port, from);
     asio::write(s, asio::buffer(request));
     std::string buf;
     const auto n = asio::read_until(s, asio::dynamic_buffer(buf), "\r\n\r\n");

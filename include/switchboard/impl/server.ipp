@@ -17,6 +17,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/dynamic_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -333,7 +334,7 @@ struct origin_check {
     bool refused = false;
     std::string allow;
 };
-origin_check check_origin(const server_options& o, const http::request<http::string_body>& req) {
+origin_check check_origin(const server_options& o, const http::request_header<>& req) {
     const auto origin = req[http::field::origin];
     if (o.allowed_origins.empty() || origin.empty()) return {};
     for (const auto& allowed : o.allowed_origins)
@@ -347,66 +348,131 @@ public:
     http_connection(connection_slot slot, tcp::socket socket, boost::beast::flat_buffer buffer = {})
         : slot_(std::move(slot)), stream_(std::move(socket)), buffer_(std::move(buffer)) {}
 
-    // Reads the next request on the connection (one, or several with keep-alive POSTs).
+    // Reads the next request's header on the connection (one request, or several with
+    // keep-alive POSTs); the body only once the request is known to be wanted.
     void start() {
         const auto& o = slot_.core().options;
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(o.max_header_size));
         parser_->body_limit(o.max_body_size);
         stream_.expires_after(o.handshake_timeout);
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+        http::async_read_header(stream_, buffer_, *parser_,
+                                [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
     }
 
-    // Serves one request for the switchboard path.
+    // Serves one whole request for the switchboard path (server::handle).
     void handle(http::request<http::string_body> req) {
+        if (!admit(req, req.keep_alive())) return;
+        if (req.method() != http::verb::post) return route(std::move(req));
+        auto s = post_session(req);
+        if (!s) return;
+        auto body = std::make_shared<std::string>(std::move(req.body()));
+        post(std::move(s), *body, req.keep_alive(), body);
+    }
+
+private:
+    using body_parser = http::request_parser<http::basic_dynamic_body<boost::beast::flat_buffer>>;
+
+    // False (and the request answered) when it must not go on: an error, another path, an
+    // Origin not allowed, a preflight.
+    bool fails(error_code ec) {
+        if (!ec) return false;
+        if (ec == boost::beast::error::timeout || ec == http::error::end_of_stream || ec == asio::error::eof) {
+        } else if (ec == http::error::header_limit) {
+            refuse_http(stream_.release_socket(), http::status::request_header_fields_too_large, "header too large");
+        } else if (ec == http::error::body_limit) {
+            refuse_http(stream_.release_socket(), http::status::payload_too_large, "body too large");
+        } else {
+            refuse_http(stream_.release_socket(), http::status::bad_request, "malformed request");
+        }
+        return true;
+    }
+
+    bool admit(const http::request_header<>& req, bool keep_alive) {
         auto origin = check_origin(slot_.core().options, req);
-        if (origin.refused)
-            return refuse_http(stream_.release_socket(), http::status::forbidden, "origin not allowed");
+        if (origin.refused) {
+            refuse_http(stream_.release_socket(), http::status::forbidden, "origin not allowed");
+            return false;
+        }
         cors_ = std::move(origin.allow);
-        if (req.method() == http::verb::options) return preflight(req.keep_alive());
+        if (req.method() != http::verb::options) return true;
+        preflight(keep_alive);
+        return false;
+    }
+
+    // Path, Origin and (for a POST) the session are checked before a body is read: a
+    // request that will be refused costs its header only, and a declared Content-Length
+    // reserves nothing (the body grows as it arrives).
+    void on_header(error_code ec) {
+        if (fails(ec)) return;
+        const auto& req = parser_->get();
+        if (split_target(req.target()).first != slot_.core().options.path)
+            return refuse_http(stream_.release_socket(), http::status::not_found, "not found");
+        if (!admit(req, parser_->keep_alive())) return;
+        if (req.method() == http::verb::post) {
+            auto s = post_session(req);
+            if (!s) return;
+            if (boost::beast::iequals(req[http::field::expect], "100-continue"))
+                return continue_then_read(std::move(s));
+            return read_body(std::move(s));
+        }
+        if (!parser_->is_done())
+            return refuse_http(stream_.release_socket(), http::status::bad_request, "only a POST carries a body");
+        route(http::request<http::string_body>(std::move(parser_->get().base())));
+    }
+
+    void continue_then_read(std::shared_ptr<server_session> s) {
+        static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+        asio::async_write(stream_, asio::buffer(go_on),
+                          [self = shared_from_this(), s = std::move(s)](error_code ec, std::size_t) mutable {
+                              if (!ec) self->read_body(std::move(s));
+                          });
+    }
+
+    void read_body(std::shared_ptr<server_session> s) {
+        http::async_read(stream_, buffer_, *parser_, [self = shared_from_this(), s = std::move(s)](error_code ec, std::size_t) mutable {
+            if (self->fails(ec)) return;
+            const auto& data = self->parser_->get().body().data();
+            const std::string_view body(static_cast<const char*>(data.data()), data.size());
+            self->post(std::move(s), body, self->parser_->keep_alive(), nullptr);
+        });
+    }
+
+    // Hands a request without a body to the carrier that serves it.
+    void route(http::request<http::string_body> req) {
         if (boost::beast::websocket::is_upgrade(req))
             return ws::server_connection::upgrade(std::move(slot_), stream_.release_socket(), std::move(req),
                                                   std::move(buffer_));
         if (sse::wants_event_stream(req))
             return sse::server_connection::serve(std::move(slot_), stream_.release_socket(), req, cors_);
-        if (req.method() == http::verb::post) return post(std::move(req));
         refuse_http(stream_.release_socket(), http::status::bad_request,
                     "this endpoint serves WebSocket upgrades, event streams (Accept: text/event-stream) and "
                     "session POSTs");
     }
 
-private:
-    void on_read(error_code ec) {
-        if (ec == boost::beast::error::timeout || ec == http::error::end_of_stream || ec == asio::error::eof) return;
-        if (ec == http::error::header_limit)
-            return refuse_http(stream_.release_socket(), http::status::request_header_fields_too_large,
-                               "header too large");
-        if (ec == http::error::body_limit)
-            return refuse_http(stream_.release_socket(), http::status::payload_too_large, "body too large");
-        if (ec) return refuse_http(stream_.release_socket(), http::status::bad_request, "malformed request");
-        auto req = parser_->release();
-        parser_.reset();
-        const auto [path, query] = split_target(req.target());
-        if (path != slot_.core().options.path)
-            return refuse_http(stream_.release_socket(), http::status::not_found, "not found");
-        handle(std::move(req));
+    // The session an upstream POST is for; null when it is refused (and answered).
+    std::shared_ptr<server_session> post_session(const http::request_header<>& req) {
+        const auto query = split_target(req.target()).second;
+        const auto token = query_param(query, "token");
+        if (!query_param(query, "sb") || !token) {
+            reply(http::status::bad_request, "a POST needs a session: ?sb=1&token=...", false);
+            return nullptr;
+        }
+        auto s = slot_.core().find_session(*token);
+        // The body that would follow is not read: the connection ends with the answer.
+        if (!s) reply(http::status::not_found, "unknown or expired session", false);
+        return s;
     }
 
     // Upstream frames of a session (SSE; docs/protocol.md): processed on the session's
-    // strand, answered with an acknowledgement.
-    void post(http::request<http::string_body> req) {
-        const auto query = split_target(req.target()).second;
-        const auto token = query_param(query, "token");
-        if (!query_param(query, "sb") || !token)
-            return reply(http::status::bad_request, "a POST needs a session: ?sb=1&token=...", false);
-        auto s = slot_.core().find_session(*token);
-        if (!s) return reply(http::status::not_found, "unknown or expired session", req.keep_alive());
+    // strand, answered with an acknowledgement. `keep` holds the body's bytes, if the
+    // parser does not.
+    void post(std::shared_ptr<server_session> s, std::string_view body, bool keep_alive, std::shared_ptr<std::string> keep) {
         stream_.expires_never();
-        asio::dispatch(s->strand(), [self = shared_from_this(), s, req = std::move(req)]() mutable {
-            auto answer = s->on_post(req.body());
-            asio::dispatch(self->stream_.get_executor(), [self, req = std::move(req), answer = std::move(answer)] {
-                self->reply(answer.status, answer.body, req.keep_alive() && answer.status == http::status::ok);
+        asio::dispatch(s->strand(), [self = shared_from_this(), s, body, keep_alive, keep = std::move(keep)] {
+            auto answer = s->on_post(body);
+            asio::dispatch(self->stream_.get_executor(), [self, keep_alive, answer = std::move(answer)] {
+                self->reply(answer.status, answer.body, keep_alive && answer.status == http::status::ok);
             });
         });
     }
@@ -450,7 +516,7 @@ private:
     connection_slot slot_;
     boost::beast::tcp_stream stream_;
     boost::beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
+    std::optional<body_parser> parser_;
     std::string cors_; // Access-Control-Allow-Origin for the request being answered
 };
 
