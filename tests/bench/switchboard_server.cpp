@@ -19,7 +19,11 @@ int main(int argc, char** argv) {
     const bool fanout = mode != "echo";
     const int threads = argc > 3 ? std::max(1, std::stoi(argv[3])) : 1;
     boost::asio::io_context ioc{threads};
-    sb::server server{ioc, {.address = "127.0.0.1", .port = static_cast<unsigned short>(std::stoi(argv[1]))}};
+    sb::server_options options{.address = "127.0.0.1", .port = static_cast<unsigned short>(std::stoi(argv[1]))};
+    // Every load generator connects from 127.0.0.1: one address may hold them all.
+    options.max_connections_per_address = options.max_connections;
+    options.max_sessions_per_address = options.max_sessions;
+    sb::server server{ioc, options};
     server.on_open([&](sb::session s) {
         // echo needs no topic; sse: the publisher is not a subscriber
         if (mode == "fanout" || (mode == "sse" && !s.resumable())) s.join("all");
