@@ -194,6 +194,18 @@ TEST_CASE("a POST is judged on its header: an unknown session, another path or a
     CHECK(status_is(response_head(port, "POST /live?sb=1&token=x HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n"),
                     413)); // past max_body_size (16 MiB)
     CHECK(status_is(response_head(port, "GET /live HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"), 400));
+    // A refused request whose body is on its way still gets its answer (the server
+    // reads and drops the rest instead of resetting the connection).
+    {
+        asio::io_context ioc;
+        auto sock = connect_to(ioc, port);
+        const std::string body(256u << 10, 'b');
+        asio::write(sock, asio::buffer("POST /live?sb=1&token=nope HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                       std::to_string(body.size()) + "\r\n\r\n" + body));
+        std::string got;
+        asio::read_until(sock, asio::dynamic_buffer(got), "\r\n\r\n");
+        CHECK(status_is(got, 404));
+    }
     // A live session's POST that asks first is told to go on, then read and answered.
     raw_session s(port);
     asio::io_context ioc;
@@ -253,4 +265,21 @@ TEST_CASE("out of descriptors, the accept loop backs off instead of spinning, an
     std::string head;
     asio::read_until(client, asio::dynamic_buffer(head), "\r\n\r\n"); // served once descriptors are back
     CHECK(status_is(head, 200));
+}
+
+TEST_CASE("a body on a request that is not a POST is never taken for the next request") {
+    // Found in review: an OPTIONS preflight was answered before its body was read, and
+    // the body, holding a whole request, was then served as the connection's next one.
+    test_server srv;
+    const std::string smuggled = "GET /live HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n";
+    asio::io_context ioc;
+    auto sock = connect_to(ioc, srv.server.port());
+    asio::write(sock, asio::buffer("OPTIONS /live HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                   std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled));
+    std::string got;
+    boost::system::error_code ec;
+    asio::read(sock, asio::dynamic_buffer(got), ec); // to the end: one answer, then the connection ends
+    CHECK(status_is(got, 400));
+    CHECK(got.find("text/event-stream") == std::string::npos);
+    CHECK(srv.server.session_count() == 0);
 }

@@ -14,7 +14,11 @@ using clock_type = std::chrono::steady_clock;
 namespace {
 struct owner {
     std::vector<clock_type::time_point> woken;
-    void wake() { woken.push_back(clock_type::now()); }
+    std::vector<clock_type::time_point> asked; // the deadlines the wake-ups were for
+    void wake(clock_type::time_point when) {
+        woken.push_back(clock_type::now());
+        asked.push_back(when);
+    }
 };
 using wheel = switchboard::detail::timer_wheel<owner>;
 } // namespace
@@ -37,6 +41,7 @@ TEST_CASE("timer wheel: wake-ups come at their deadline or up to a tick later, n
         const auto at = owners[i]->woken[0] - start;
         CHECK(at >= delays[i]);
         CHECK(at < delays[i] + 250ms); // one tick, plus the scheduling slack of a loaded (or sanitized) run
+        CHECK(owners[i]->asked[0] == start + delays[i]); // an owner can tell which of its wake-ups this is
     }
 }
 

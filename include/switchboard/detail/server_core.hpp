@@ -292,9 +292,10 @@ private:
 // 128 random bits as 32 lower-case hex digits.
 SWITCHBOARD_DECL server_session::token_type make_token();
 
-// Answers with a short plain-text HTTP error and closes the connection.
-SWITCHBOARD_DECL void refuse_http(asio::ip::tcp::socket socket, boost::beast::http::status status,
-                                  std::string_view why);
+// Answers with a short plain-text HTTP error and ends the connection (gracefully, within
+// two seconds; it counts against the limits until then).
+SWITCHBOARD_DECL void refuse_http(connection_slot slot, asio::ip::tcp::socket socket,
+                                  boost::beast::http::status status, std::string_view why);
 
 // Hands a request for the switchboard path to the carrier that serves it.
 SWITCHBOARD_DECL void route_request(connection_slot slot, asio::ip::tcp::socket socket,

@@ -34,8 +34,9 @@ public:
     // How long a closing connection waits for the peer to end the TCP connection.
     static constexpr int linger_ms = 5000;
 
-    // The server's timer wheel calls this (from any thread) at a deadline it was given.
-    SWITCHBOARD_DECL void wake();
+    // The server's timer wheel calls this (from any thread) at a deadline it was given;
+    // a wake-up for a deadline since replaced by an earlier one is ignored.
+    SWITCHBOARD_DECL void wake(heartbeat::clock::time_point when);
 
     // `watch_peer`: whether silence from the peer for heartbeat.timeout drops it (a
     // carrier whose peer never writes, as SSE, cannot tell silence from death).
@@ -51,7 +52,7 @@ public:
                       std::string leftover, const std::optional<resume_hint>& hint, Make make) {
         auto& core = slot.core();
         auto request = open_or_resume(slot, req, hint);
-        if (!request.session) return refuse_http(std::move(socket), request.refusal, request.why);
+        if (!request.session) return refuse_http(std::move(slot), std::move(socket), request.refusal, request.why);
         auto stream = unstrand(std::move(socket), core.ioc);
         if (!stream.is_open()) { // the peer is already gone
             if (!request.resumed) request.session->post_close("");

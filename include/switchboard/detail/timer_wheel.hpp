@@ -22,7 +22,9 @@
 
 namespace switchboard::detail {
 
-// Owner: has `void wake()`, which must be callable from any thread.
+// Owner: has `void wake(clock::time_point when)` (`when`: the deadline it was scheduled
+// for, so that an owner can tell a wake-up it still wants from one it replaced), which
+// must be callable from any thread.
 template <class Owner>
 class timer_wheel : public std::enable_shared_from_this<timer_wheel<Owner>> {
 public:
@@ -74,7 +76,7 @@ private:
     }
 
     void turn() {
-        std::vector<std::shared_ptr<Owner>> due;
+        std::vector<std::pair<std::shared_ptr<Owner>, clock::time_point>> due;
         {
             std::lock_guard lock(mutex_);
             const auto now = clock::now();
@@ -86,7 +88,7 @@ private:
                 for (auto& e : slot) {
                     if (e.when <= cursor_time_) {
                         --size_;
-                        if (auto o = e.owner.lock()) due.push_back(std::move(o));
+                        if (auto o = e.owner.lock()) due.emplace_back(std::move(o), e.when);
                     } else {
                         place(std::move(e)); // beyond one turn of the wheel: closer now
                     }
@@ -101,7 +103,7 @@ private:
             if (size_ == 0 && stopped_) running_ = false;
             else arm();
         }
-        for (auto& o : due) o->wake();
+        for (auto& [o, when] : due) o->wake(when);
     }
 
     boost::asio::steady_timer timer_;

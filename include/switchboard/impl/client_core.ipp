@@ -217,7 +217,7 @@ SWITCHBOARD_DECL void client_core::lost(error_code ec) {
     const bool fatal = ec == error::protocol_violation || ec == error::message_too_big ||
                        ec == error::transport_unavailable || ec == error::server_full ||
                        ec == error::bad_content_type || ec == error::line_too_long ||
-                       ec == error::too_many_redirects;
+                       ec == error::too_many_redirects || ec == error::redirect_refused;
     if (state_ == state::connecting || closing_ || fatal || !options_.reconnect.enabled) return finish(ec);
     set_state(state::reconnecting);
     if (backoff_.exhausted()) return finish(error::reconnect_exhausted);

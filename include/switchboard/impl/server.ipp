@@ -343,6 +343,46 @@ origin_check check_origin(const server_options& o, const http::request_header<>&
 }
 } // namespace
 
+namespace {
+// Writes the last response of a connection, then ends it gracefully: the send side is
+// shut and whatever the peer still sends is read and dropped until it closes (closing
+// with unread input would reset the connection, and the peer could lose the answer).
+// All of it within last_response_linger; the connection counts against the limits
+// until it ends.
+class last_response : public std::enable_shared_from_this<last_response> {
+public:
+    static constexpr std::chrono::seconds linger{2};
+
+    last_response(connection_slot slot, tcp::socket socket) : slot_(std::move(slot)), stream_(std::move(socket)) {}
+
+    void send(std::shared_ptr<http::response<http::string_body>> res) {
+        stream_.expires_after(linger);
+        http::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
+            if (ec) return self->close();
+            error_code ignored;
+            self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            self->drain();
+        });
+    }
+
+private:
+    void drain() {
+        stream_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](error_code ec, std::size_t) {
+            if (ec) return self->close();
+            self->drain();
+        });
+    }
+    void close() {
+        error_code ignored;
+        stream_.socket().close(ignored);
+    }
+
+    connection_slot slot_;
+    boost::beast::tcp_stream stream_;
+    std::array<char, 512> buffer_;
+};
+} // namespace
+
 class http_connection : public std::enable_shared_from_this<http_connection> {
 public:
     http_connection(connection_slot slot, tcp::socket socket, boost::beast::flat_buffer buffer = {})
@@ -379,11 +419,11 @@ private:
         if (!ec) return false;
         if (ec == boost::beast::error::timeout || ec == http::error::end_of_stream || ec == asio::error::eof) {
         } else if (ec == http::error::header_limit) {
-            refuse_http(stream_.release_socket(), http::status::request_header_fields_too_large, "header too large");
+            refuse_http(std::move(slot_), stream_.release_socket(), http::status::request_header_fields_too_large, "header too large");
         } else if (ec == http::error::body_limit) {
-            refuse_http(stream_.release_socket(), http::status::payload_too_large, "body too large");
+            refuse_http(std::move(slot_), stream_.release_socket(), http::status::payload_too_large, "body too large");
         } else {
-            refuse_http(stream_.release_socket(), http::status::bad_request, "malformed request");
+            refuse_http(std::move(slot_), stream_.release_socket(), http::status::bad_request, "malformed request");
         }
         return true;
     }
@@ -391,7 +431,7 @@ private:
     bool admit(const http::request_header<>& req, bool keep_alive) {
         auto origin = check_origin(slot_.core().options, req);
         if (origin.refused) {
-            refuse_http(stream_.release_socket(), http::status::forbidden, "origin not allowed");
+            refuse_http(std::move(slot_), stream_.release_socket(), http::status::forbidden, "origin not allowed");
             return false;
         }
         cors_ = std::move(origin.allow);
@@ -407,7 +447,11 @@ private:
         if (fails(ec)) return;
         const auto& req = parser_->get();
         if (split_target(req.target()).first != slot_.core().options.path)
-            return refuse_http(stream_.release_socket(), http::status::not_found, "not found");
+            return refuse_http(std::move(slot_), stream_.release_socket(), http::status::not_found, "not found");
+        // (Before anything is answered: an unread body must never be taken for the next request.)
+        if (req.method() != http::verb::post && !parser_->is_done())
+            return refuse_http(std::move(slot_), stream_.release_socket(), http::status::bad_request,
+                               "only a POST carries a body");
         if (!admit(req, parser_->keep_alive())) return;
         if (req.method() == http::verb::post) {
             auto s = post_session(req);
@@ -416,8 +460,6 @@ private:
                 return continue_then_read(std::move(s));
             return read_body(std::move(s));
         }
-        if (!parser_->is_done())
-            return refuse_http(stream_.release_socket(), http::status::bad_request, "only a POST carries a body");
         route(http::request<http::string_body>(std::move(parser_->get().base())));
     }
 
@@ -445,7 +487,7 @@ private:
                                                   std::move(buffer_));
         if (sse::wants_event_stream(req))
             return sse::server_connection::serve(std::move(slot_), stream_.release_socket(), req, cors_);
-        refuse_http(stream_.release_socket(), http::status::bad_request,
+        refuse_http(std::move(slot_), stream_.release_socket(), http::status::bad_request,
                     "this endpoint serves WebSocket upgrades, event streams (Accept: text/event-stream) and "
                     "session POSTs");
     }
@@ -505,11 +547,11 @@ private:
         }
         res->keep_alive(keep_alive);
         res->prepare_payload();
+        if (!keep_alive)
+            return std::make_shared<last_response>(std::move(slot_), stream_.release_socket())->send(std::move(res));
         stream_.expires_after(slot_.core().options.handshake_timeout);
-        http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](error_code ec, std::size_t) {
-            if (!ec && keep_alive) return self->start();
-            error_code ignored;
-            self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        http::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
+            if (!ec) self->start();
         });
     }
 
@@ -520,18 +562,15 @@ private:
     std::string cors_; // Access-Control-Allow-Origin for the request being answered
 };
 
-SWITCHBOARD_DECL void refuse_http(tcp::socket socket, http::status status, std::string_view why) {
+
+SWITCHBOARD_DECL void refuse_http(connection_slot slot, tcp::socket socket, http::status status, std::string_view why) {
     auto res = std::make_shared<http::response<http::string_body>>(status, 11);
     res->set(http::field::content_type, "text/plain");
     res->set(http::field::connection, "close");
     if (status == http::status::upgrade_required) res->set(http::field::sec_websocket_version, "13");
     res->body() = std::string(why) + "\n";
     res->prepare_payload();
-    auto sock = std::make_shared<tcp::socket>(std::move(socket));
-    http::async_write(*sock, *res, [sock, res](error_code, std::size_t) {
-        error_code ignored;
-        sock->shutdown(tcp::socket::shutdown_both, ignored);
-    });
+    std::make_shared<last_response>(std::move(slot), std::move(socket))->send(std::move(res));
 }
 
 SWITCHBOARD_DECL stream_socket unstrand(tcp::socket socket, asio::io_context& ioc) {
@@ -593,7 +632,7 @@ SWITCHBOARD_DECL void route_request(connection_slot slot, tcp::socket socket, ht
     tcp::socket stranded(asio::make_strand(ioc));
     if (!ec) stranded.assign(protocol, socket.release(ec), ec);
     if (ec) return;
-    if (auto why = slot.refusal()) return refuse_http(std::move(stranded), http::status::service_unavailable, why);
+    if (auto why = slot.refusal()) return refuse_http(std::move(slot), std::move(stranded), http::status::service_unavailable, why);
     std::make_shared<http_connection>(std::move(slot), std::move(stranded), std::move(buffer))->handle(std::move(req));
 }
 
@@ -658,7 +697,7 @@ SWITCHBOARD_DECL void server_core::serve(tcp::socket socket) {
     const auto remote = socket.remote_endpoint(ec);
     if (ec) return; // the peer is already gone
     connection_slot slot(shared_from_this(), remote.address());
-    if (auto why = slot.refusal()) return refuse_http(std::move(socket), http::status::service_unavailable, why);
+    if (auto why = slot.refusal()) return refuse_http(std::move(slot), std::move(socket), http::status::service_unavailable, why);
     std::make_shared<http_connection>(std::move(slot), std::move(socket))->start();
 }
 

@@ -194,8 +194,11 @@ SWITCHBOARD_DECL void stream_connection::arm_timer() {
     session_->core().wheel().schedule(weak_from_this(), want);
 }
 
-SWITCHBOARD_DECL void stream_connection::wake() {
-    asio::post(session_->strand(), [self = shared_from_this()] {
+SWITCHBOARD_DECL void stream_connection::wake(heartbeat::clock::time_point when) {
+    asio::post(session_->strand(), [self = shared_from_this(), when] {
+        // Only the wake-up asked for last: one that an earlier deadline replaced would
+        // start a second chain of wake-ups, forever.
+        if (when != self->wheel_at_) return;
         self->wheel_at_ = heartbeat::clock::time_point::max();
         self->on_timer();
     });

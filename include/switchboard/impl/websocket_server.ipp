@@ -20,13 +20,13 @@ SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::sock
                                                  http::request<http::string_body> req,
                                                  boost::beast::flat_buffer leftover) {
     if (req.method() != http::verb::get)
-        return refuse_http(std::move(socket), http::status::bad_request, "WebSocket needs GET");
+        return refuse_http(std::move(slot), std::move(socket), http::status::bad_request, "WebSocket needs GET");
     if (req[http::field::sec_websocket_version] != "13")
-        return refuse_http(std::move(socket), http::status::upgrade_required, "Sec-WebSocket-Version must be 13");
+        return refuse_http(std::move(slot), std::move(socket), http::status::upgrade_required, "Sec-WebSocket-Version must be 13");
     const auto key = req[http::field::sec_websocket_key];
     const auto decoded = base64_decode(std::string(key));
     if (!decoded || decoded->size() != 16)
-        return refuse_http(std::move(socket), http::status::bad_request, "missing or invalid Sec-WebSocket-Key");
+        return refuse_http(std::move(slot), std::move(socket), http::status::bad_request, "missing or invalid Sec-WebSocket-Key");
 
     std::string response =
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
