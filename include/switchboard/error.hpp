@@ -64,7 +64,8 @@ enum class error {
     connection_lost,
     /// A write to the peer made no progress within the send timeout (it stopped reading).
     send_timeout,
-    /// A redirect to another origin or scheme was not followed (client_options::redirects).
+    /// A redirect to another origin was not followed (client_options::cross_origin_redirects);
+    /// the client ends.
     redirect_refused,
 };
 

@@ -79,13 +79,14 @@ struct client_options {
     bool session = true;
     /// Reconnect policy.
     reconnect_options reconnect{};
-    /// Heartbeats (the server's values win once the session is open).
+    /// Heartbeats: when to ping, and when the server is dead.
     heartbeat_options heartbeat{};
     /// Replay window of the events this client sends.
     replay_options replay{};
     /// The largest event accepted or sent, in bytes of `data`.
     std::size_t max_message_size = 16u << 20;
-    /// The most bytes of sends queued while not connected (error::queue_full beyond).
+    /// The most bytes of sends held (error::queue_full beyond): in plain mode while not
+    /// connected; in session mode every unacknowledged send (also bounded by `replay`).
     std::size_t max_queued_bytes = 16u << 20;
     /// TCP connect plus transport handshake must complete within this.
     std::chrono::milliseconds connect_timeout{10'000};
@@ -94,7 +95,8 @@ struct client_options {
     /// Follow redirects to another origin (scheme, host or port); by default only
     /// same-origin redirects are followed and others fail with error::redirect_refused.
     bool cross_origin_redirects = false;
-    /// The longest line or header accepted from the server, in bytes.
+    /// The longest HTTP response header accepted from the server (an SSE line may be as
+    /// long as an event's data allows), in bytes.
     std::size_t max_line_size = 64u << 10;
     /// The interval between requests of the polling transport.
     std::chrono::milliseconds poll_interval{1'000};
@@ -117,7 +119,7 @@ struct server_options {
     heartbeat_options heartbeat{};
     /// Replay window of the events the server sends to each session.
     replay_options replay{};
-    /// The largest event accepted from a client, in bytes (WebSocket close 1009 beyond).
+    /// The largest event data accepted from a client, in bytes (WebSocket close 1009 beyond).
     std::size_t max_message_size = 16u << 20;
     /// The most bytes queued for one session; a consumer slower than this is closed.
     std::size_t max_queued_bytes = 32u << 20;
@@ -137,7 +139,8 @@ struct server_options {
     /// counted until they end (a dropped session counts while it waits to resume); more
     /// are refused (503). Behind a reverse proxy, raise it to max_sessions.
     std::size_t max_sessions_per_address = 1'000;
-    /// A new connection must complete its handshake within this.
+    /// Each HTTP request (its header, and a POST's body) must arrive within this, and a
+    /// new connection's first request too.
     std::chrono::milliseconds handshake_timeout{10'000};
     /// A write to a client that makes no progress for this long ends the connection
     /// (error::send_timeout): a peer that stopped reading, whatever else it sends.

@@ -283,3 +283,19 @@ TEST_CASE("a body on a request that is not a POST is never taken for the next re
     CHECK(got.find("text/event-stream") == std::string::npos);
     CHECK(srv.server.session_count() == 0);
 }
+
+TEMPLATE_TEST_CASE("max_message_size is the limit of an event's data on every transport, frame header aside",
+                   "[hardening]", SWITCHBOARD_TRANSPORTS) {
+    // Found in review: over WebSocket the limit counted the session frame's header too,
+    // so data exactly at the limit (which the client lets through) was closed with 1009.
+    sb::server_options o;
+    o.max_message_size = 1000;
+    test_server srv(o);
+    test_client<TestType> c(srv.io.ioc, srv.template url<TestType>(), {.max_message_size = 4000});
+    c.connect();
+    c.send({.type = "echo", .data = std::string(1000, 'a')});
+    REQUIRE(wait_until([&] { return c.events.size() == 1; }));
+    c.client.async_send({.type = "echo", .data = std::string(1001, 'a')}, [](sb::error_code) {});
+    REQUIRE(wait_until([&] { return srv.closed.size() == 1; }));
+    CHECK(srv.closed.items()[0] == sb::error::message_too_big);
+}

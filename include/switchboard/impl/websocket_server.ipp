@@ -42,7 +42,9 @@ SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::sock
 SWITCHBOARD_DECL server_connection::server_connection(connection_slot slot, stream_socket socket,
                                                       std::shared_ptr<server_session> session)
     : stream_connection(std::move(slot), std::move(socket), std::move(session), true),
-      reader_(this->session().options().max_message_size) {}
+      // In session mode a message is a frame header and the data: max_message_size is
+      // the data's limit, as on every carrier; the header gets room of its own.
+      reader_(this->session().options().max_message_size + (this->session().resumable() ? session_header_room : 0)) {}
 
 SWITCHBOARD_DECL void server_connection::send_event(sequence_number seq, const shared_event& ev) {
     if (closing() || dropped()) return;
@@ -111,6 +113,8 @@ SWITCHBOARD_DECL void server_connection::on_message(bool text, std::string_view 
         return fail(protocol_error, "malformed switchboard frame", error::protocol_violation);
     auto data = proto::event_data(*f, text);
     if (!data) return fail(protocol_error, "invalid base64", error::protocol_violation);
+    if (data->size() > session().options().max_message_size)
+        return fail(message_too_big, "message too big", error::message_too_big);
     session().on_frame(*f, std::move(*data));
 }
 

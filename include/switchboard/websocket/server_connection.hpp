@@ -23,6 +23,10 @@ using tcp = asio::ip::tcp;
 
 class server_connection final : public stream_connection {
 public:
+    // Room for a session frame's header (`E<seq> <flag> <type>\n`) beyond the data's
+    // max_message_size; a longer type makes the message too big.
+    static constexpr std::size_t session_header_room = 1024;
+
     // Answers a WebSocket upgrade request and, if it is acceptable, serves the session.
     static void upgrade(connection_slot slot, tcp::socket socket, http::request<http::string_body> req,
                         boost::beast::flat_buffer leftover);
