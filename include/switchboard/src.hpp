@@ -7,7 +7,10 @@
 /// @file
 /// Include this in exactly one translation unit of a program that defines
 /// `SWITCHBOARD_SEPARATE_COMPILATION` everywhere: it compiles switchboard's
-/// non-template code once (as Boost.Beast's `<boost/beast/src.hpp>`).
+/// non-template code once (as Boost.Beast's `<boost/beast/src.hpp>`). Every `.ipp` is
+/// listed here; header-only builds include the same files from the end of the
+/// endpoint that uses them (`impl/server.ipp`, `impl/client.hpp`) or of a
+/// self-contained header (`error.hpp`, `options.hpp`, `detail/base64.hpp`, ...).
 
 #if !defined(SWITCHBOARD_SEPARATE_COMPILATION)
 #error "Define SWITCHBOARD_SEPARATE_COMPILATION to use <switchboard/src.hpp>"
@@ -15,13 +18,26 @@
 
 #include <switchboard/config.hpp>
 
+// Shared pieces.
 #include <switchboard/impl/base64.ipp>
-#include <switchboard/impl/client_core.ipp>
 #include <switchboard/impl/error.ipp>
 #include <switchboard/impl/options.ipp>
-#include <switchboard/impl/server.ipp>
 #include <switchboard/impl/sha1.ipp>
-#include <switchboard/impl/sse_client.ipp>
-#include <switchboard/impl/websocket_client.ipp>
+
+// Cores and endpoints.
+#include <switchboard/impl/client_core.ipp>
+#include <switchboard/impl/connection_slot.ipp>
+#include <switchboard/impl/http_front.ipp>
+#include <switchboard/impl/server.ipp>
+#include <switchboard/impl/server_core.ipp>
+#include <switchboard/impl/server_session.ipp>
+#include <switchboard/impl/session.ipp>
+#include <switchboard/impl/stream_connection.ipp>
+
+// Carriers.
+#include <switchboard/sse/impl/client_carrier.ipp>
+#include <switchboard/sse/impl/server_connection.ipp>
+#include <switchboard/websocket/impl/client_carrier.ipp>
+#include <switchboard/websocket/impl/server_connection.ipp>
 
 #endif

@@ -14,7 +14,7 @@
 
 #include <string>
 
-namespace ws = switchboard::detail::ws;
+namespace ws = switchboard::detail::websocket;
 using switchboard::detail::is_valid_utf8;
 
 namespace {

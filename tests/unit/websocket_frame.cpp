@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace ws = switchboard::detail::ws;
+namespace ws = switchboard::detail::websocket;
 
 namespace {
 

@@ -158,8 +158,4 @@ private:
 
 } // namespace switchboard::detail
 
-#ifdef SWITCHBOARD_HEADER_ONLY
-#include <switchboard/impl/client_core.ipp>
-#endif
-
 #endif

@@ -27,7 +27,9 @@
 
 namespace switchboard::detail {
 
-class stream_connection : public connection_base, public std::enable_shared_from_this<stream_connection> {
+class stream_connection : public connection_base,
+                          public wakeable,
+                          public std::enable_shared_from_this<stream_connection> {
 public:
     using tcp = asio::ip::tcp;
 
@@ -36,7 +38,7 @@ public:
 
     // The server's timer wheel calls this (from any thread) at a deadline it was given;
     // a wake-up for a deadline since replaced by an earlier one is ignored.
-    SWITCHBOARD_DECL void wake(heartbeat::clock::time_point when);
+    SWITCHBOARD_DECL void wake(heartbeat::clock::time_point when) override;
 
     // `watch_peer`: whether silence from the peer for heartbeat.timeout drops it (a
     // carrier whose peer never writes, as SSE, cannot tell silence from death).

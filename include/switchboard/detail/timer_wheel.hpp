@@ -22,6 +22,18 @@
 
 namespace switchboard::detail {
 
+// What the server's wheel wakes: a streaming connection (heartbeats, close linger) or a
+// held request (a long-poll's deadline, a poll session's liveness).
+class wakeable {
+public:
+    // Called (from any thread) at a deadline given to the wheel; `when` is that deadline,
+    // so that a wake-up since replaced by an earlier one can be ignored.
+    virtual void wake(std::chrono::steady_clock::time_point when) = 0;
+
+protected:
+    ~wakeable() = default;
+};
+
 // Owner: has `void wake(clock::time_point when)` (`when`: the deadline it was scheduled
 // for, so that an owner can tell a wake-up it still wants from one it replaced), which
 // must be callable from any thread.

@@ -7,6 +7,14 @@
 #include <switchboard/sse/client_carrier.hpp>
 #include <switchboard/websocket/client_carrier.hpp>
 
+// Header-only: the clients' non-template code (separate compilation lists the same
+// files in src.hpp).
+#ifdef SWITCHBOARD_HEADER_ONLY
+#include <switchboard/impl/client_core.ipp>
+#include <switchboard/sse/impl/client_carrier.ipp>
+#include <switchboard/websocket/impl/client_carrier.ipp>
+#endif
+
 #include <stdexcept>
 #include <vector>
 
@@ -17,7 +25,7 @@ namespace detail {
 template <class Transport>
 carrier_factory carrier_for() {
     if constexpr (Transport::kind == transport_kind::websocket) {
-        return &ws::make_client_carrier;
+        return &websocket::make_client_carrier;
     } else if constexpr (Transport::kind == transport_kind::sse) {
         return &sse::make_client_carrier;
     } else {

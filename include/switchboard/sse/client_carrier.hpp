@@ -19,8 +19,4 @@ SWITCHBOARD_DECL std::shared_ptr<client_carrier> make_client_carrier(const clien
 
 } // namespace switchboard::detail::sse
 
-#ifdef SWITCHBOARD_HEADER_ONLY
-#include <switchboard/impl/sse_client.ipp>
-#endif
-
 #endif

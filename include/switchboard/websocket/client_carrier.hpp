@@ -9,16 +9,12 @@
 
 #include <switchboard/detail/client_core.hpp>
 
-namespace switchboard::detail::ws {
+namespace switchboard::detail::websocket {
 
 // Makes the client half of one WebSocket connection.
 SWITCHBOARD_DECL std::shared_ptr<client_carrier> make_client_carrier(const client_strand& strand,
                                                                      const client_options& options);
 
-} // namespace switchboard::detail::ws
-
-#ifdef SWITCHBOARD_HEADER_ONLY
-#include <switchboard/impl/websocket_client.ipp>
-#endif
+} // namespace switchboard::detail::websocket
 
 #endif

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-namespace switchboard::detail::ws {
+namespace switchboard::detail::websocket {
 
 enum class opcode : std::uint8_t { cont = 0, text = 1, binary = 2, close = 8, ping = 9, pong = 10 };
 
@@ -248,6 +248,6 @@ private:
     bool failed_ = false;
 };
 
-} // namespace switchboard::detail::ws
+} // namespace switchboard::detail::websocket
 
 #endif

@@ -16,7 +16,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-namespace switchboard::detail::ws {
+namespace switchboard::detail::websocket {
 
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
@@ -58,6 +58,6 @@ private:
     std::string rbuf_; // a partial frame, only while one is arriving
 };
 
-} // namespace switchboard::detail::ws
+} // namespace switchboard::detail::websocket
 
 #endif

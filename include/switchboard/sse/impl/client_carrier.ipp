@@ -1,8 +1,8 @@
 // Copyright (c) 2026 The switchboard authors.
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
-#ifndef SWITCHBOARD_IMPL_SSE_CLIENT_IPP
-#define SWITCHBOARD_IMPL_SSE_CLIENT_IPP
+#ifndef SWITCHBOARD_SSE_IMPL_CLIENT_CARRIER_IPP
+#define SWITCHBOARD_SSE_IMPL_CLIENT_CARRIER_IPP
 
 #include <switchboard/detail/base64.hpp>
 #include <switchboard/sse/client_carrier.hpp>

@@ -1,8 +1,8 @@
 // Copyright (c) 2026 The switchboard authors.
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
-#ifndef SWITCHBOARD_IMPL_SSE_SERVER_IPP
-#define SWITCHBOARD_IMPL_SSE_SERVER_IPP
+#ifndef SWITCHBOARD_SSE_IMPL_SERVER_CONNECTION_IPP
+#define SWITCHBOARD_SSE_IMPL_SERVER_CONNECTION_IPP
 
 #include <switchboard/detail/base64.hpp>
 #include <switchboard/sse/server_connection.hpp>

@@ -1,8 +1,8 @@
 // Copyright (c) 2026 The switchboard authors.
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
-#ifndef SWITCHBOARD_IMPL_WEBSOCKET_CLIENT_IPP
-#define SWITCHBOARD_IMPL_WEBSOCKET_CLIENT_IPP
+#ifndef SWITCHBOARD_WEBSOCKET_IMPL_CLIENT_CARRIER_IPP
+#define SWITCHBOARD_WEBSOCKET_IMPL_CLIENT_CARRIER_IPP
 
 #include <switchboard/detail/base64.hpp>
 #include <switchboard/websocket/client_carrier.hpp>
@@ -15,7 +15,7 @@
 
 #include <deque>
 
-namespace switchboard::detail::ws {
+namespace switchboard::detail::websocket {
 
 namespace beast = boost::beast;
 namespace bws = boost::beast::websocket;
@@ -177,6 +177,6 @@ SWITCHBOARD_DECL std::shared_ptr<client_carrier> make_client_carrier(const clien
     return std::make_shared<beast_client_carrier>(strand, options);
 }
 
-} // namespace switchboard::detail::ws
+} // namespace switchboard::detail::websocket
 
 #endif

@@ -1,8 +1,8 @@
 // Copyright (c) 2026 The switchboard authors.
 // Distributed under the Boost Software License, Version 1.0.
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
-#ifndef SWITCHBOARD_IMPL_WEBSOCKET_SERVER_IPP
-#define SWITCHBOARD_IMPL_WEBSOCKET_SERVER_IPP
+#ifndef SWITCHBOARD_WEBSOCKET_IMPL_SERVER_CONNECTION_IPP
+#define SWITCHBOARD_WEBSOCKET_IMPL_SERVER_CONNECTION_IPP
 
 #include <switchboard/detail/base64.hpp>
 #include <switchboard/detail/query.hpp>
@@ -14,7 +14,7 @@
 
 #include <array>
 
-namespace switchboard::detail::ws {
+namespace switchboard::detail::websocket {
 
 SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::socket socket,
                                                  http::request<http::string_body> req,
@@ -143,6 +143,6 @@ SWITCHBOARD_DECL void server_connection::fail(std::uint16_t code, std::string_vi
     session().detach(this, ec);
 }
 
-} // namespace switchboard::detail::ws
+} // namespace switchboard::detail::websocket
 
 #endif

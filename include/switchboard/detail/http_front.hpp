@@ -1,0 +1,65 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_DETAIL_HTTP_FRONT_HPP
+#define SWITCHBOARD_DETAIL_HTTP_FRONT_HPP
+
+// The HTTP phase of every connection: read a request, check its path, Origin and
+// limits, answer preflights and upstream POSTs, and hand the rest to the carrier that
+// serves it (docs/architecture.md).
+
+#include <switchboard/detail/connection_slot.hpp>
+#include <switchboard/detail/server_session.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace switchboard::detail {
+
+// Answers with a short plain-text HTTP error and ends the connection (gracefully, within
+// two seconds; it counts against the limits until then).
+SWITCHBOARD_DECL void refuse_http(connection_slot slot, asio::ip::tcp::socket socket,
+                                  boost::beast::http::status status, std::string_view why);
+
+// Hands a request for the switchboard path to the carrier that serves it.
+SWITCHBOARD_DECL void route_request(connection_slot slot, asio::ip::tcp::socket socket,
+                                    boost::beast::http::request<boost::beast::http::string_body> req,
+                                    boost::beast::flat_buffer buffer);
+
+// The session a transport request belongs to: a new one, or the one it resumes.
+struct session_request {
+    std::shared_ptr<server_session> session; // null when refused
+    sequence_number client_last = 0;         // what the client delivered (resumed only)
+    bool resumed = false;
+    boost::beast::http::status refusal = boost::beast::http::status::ok;
+    std::string_view why;
+};
+
+// Where a carrier found a resume point in its own terms (SSE: Last-Event-ID).
+struct resume_hint {
+    std::string token;
+    std::string last;
+};
+
+// Reads `sb`, `token` and `last` from the query, else from `hint`. An unknown or
+// expired token gets a new session: its welcome carries a new token, which tells the
+// client (docs/protocol.md).
+SWITCHBOARD_DECL session_request open_or_resume(const connection_slot& slot,
+                                                const boost::beast::http::request<boost::beast::http::string_body>& req,
+                                                const std::optional<resume_hint>& hint = std::nullopt);
+
+// The socket, moved off the strand of its HTTP phase onto the plain io_context
+// executor (the session's strand serializes it from here on). Closed on failure.
+SWITCHBOARD_DECL stream_socket unstrand(asio::ip::tcp::socket socket, asio::io_context& ioc);
+
+} // namespace switchboard::detail
+
+#endif

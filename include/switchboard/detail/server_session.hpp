@@ -1,0 +1,178 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_DETAIL_SERVER_SESSION_HPP
+#define SWITCHBOARD_DETAIL_SERVER_SESSION_HPP
+
+// A server-side session (which outlives its connections in session mode) and the
+// interface every carrier's server half implements to carry it.
+
+#include <switchboard/detail/connection_slot.hpp>
+#include <switchboard/detail/protocol.hpp>
+#include <switchboard/error.hpp>
+#include <switchboard/event.hpp>
+#include <switchboard/options.hpp>
+#include <switchboard/session.hpp>
+#include <switchboard/session/inbound_sequencer.hpp>
+#include <switchboard/session/replay_window.hpp>
+#include <switchboard/transport.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/io_context_strand.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/http/status.hpp>
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace switchboard::detail {
+
+namespace asio = boost::asio;
+// io_context::strand draws on a fixed pool of implementations, so a session costs no
+// strand allocation (sessions that share an implementation are serialized together).
+using strand_type = asio::io_context::strand;
+using shared_event = std::shared_ptr<const event>;
+// A connection's socket after its HTTP phase: on the io_context's own executor type (40
+// bytes, and small completion handlers), serialized by the session's strand.
+using stream_socket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
+
+// The server half of a carrier: one connection of one session. Every member is
+// called on the session's strand.
+class connection_base {
+public:
+    virtual ~connection_base() = default;
+    // Sends an event: seq is its sequence number in session mode, 0 in plain mode.
+    virtual void send_event(sequence_number seq, const shared_event& ev) = 0;
+    // Sends a session control frame (welcome, ack, gap, close; docs/protocol.md).
+    virtual void send_control(std::string frame) = 0;
+    // Closes the connection gracefully; `ec` says why (success: a normal end), and the
+    // carrier tells its peer in its own terms (a WebSocket close code, ...).
+    virtual void close(error_code ec, std::string_view reason) = 0;
+    virtual transport_kind kind() const noexcept = 0;
+    // The sends between begin_batch() and end_batch() go out together (one write).
+    virtual void begin_batch() {}
+    virtual void end_batch() {}
+};
+
+class server_core;
+
+// One client session; outlives its connections in session mode.
+class server_session : public std::enable_shared_from_this<server_session> {
+public:
+    using token_type = std::array<char, 32>;
+
+    server_session(std::shared_ptr<server_core> core, token_type token, bool resumable, std::uint64_t id,
+                   address_entry& address);
+
+    ~server_session() { release_address(); }
+    server_session(const server_session&) = delete;
+    server_session& operator=(const server_session&) = delete;
+
+    const strand_type& strand() const noexcept { return strand_; }
+    std::string_view token() const noexcept { return {token_.data(), token_.size()}; }
+    std::uint64_t id() const noexcept { return id_; }
+    bool resumable() const noexcept { return resumable_; }
+    transport_kind kind() const noexcept { return kind_.load(std::memory_order_relaxed); }
+    const server_options& options() const noexcept;
+    server_core& core() const noexcept { return *core_; }
+
+    // On the strand: connection events.
+    void attach(std::shared_ptr<connection_base> c, sequence_number client_last, bool resumed);
+    void detach(connection_base* c, error_code ec);
+    void on_frame(const proto::frame& f, std::string data);
+    void on_plain_event(event ev);
+    // The frames of an upstream POST; the HTTP answer to send.
+    struct post_answer {
+        boost::beast::http::status status;
+        std::string body;
+    };
+    post_answer on_post(std::string_view body);
+
+    // On the strand: application requests.
+    void send_now(const shared_event& ev);
+    void close_now(error_code ec, std::string_view reason);
+
+    // From any thread: sends at once on the session's strand, else through the inbox.
+    void post_send(shared_event ev);
+    // Queues a send in the inbox (never sends, closes or calls back); true when the
+    // session must now be scheduled (server_core::schedule) for a drain.
+    bool push_inbox(shared_event ev);
+    // On the strand: sends what the inbox holds, in one write.
+    void drain_inbox();
+    void post_drain();
+    void post_close(std::string reason);
+
+    // The session no longer counts against its address (once: when it ends).
+    void release_address() noexcept;
+
+    // The topics this session joined (none: null); guarded by the core's mutex.
+    std::unique_ptr<std::set<std::string, std::less<>>> topics;
+
+private:
+    void deliver(event ev);
+    void maybe_ack();
+    void arm_ack_timer();
+    void finish(error_code ec);
+    session handle() { return session(shared_from_this()); }
+
+    std::shared_ptr<server_core> core_;
+    strand_type strand_;
+    address_entry* address_; // the address that opened it, counted until the session ends
+    token_type token_;       // inline: an idle session allocates nothing for it
+    std::uint64_t id_;
+    // (The small members together: no padding between them.)
+    bool resumable_;
+    std::atomic<transport_kind> kind_{transport_kind::websocket};
+    std::atomic_flag inbox_busy_;
+    bool drain_posted_ = false;
+    bool ack_timer_armed_ = false;
+    bool opened_ = false;
+    bool closed_ = false;
+    // The session protocol's state, in session mode only (a plain session holds none).
+    struct session_state {
+        explicit session_state(const replay_options& o) : out(o), in(o) {}
+        replay_window<shared_event> out;
+        inbound_sequencer in;
+        std::unique_ptr<asio::steady_timer> expiry_timer; // made when first needed
+        std::unique_ptr<asio::steady_timer> ack_timer;
+    };
+    std::unique_ptr<session_state> sm_;
+    std::weak_ptr<connection_base> conn_; // the connection owns the session, not the reverse
+    // Sends from other threads wait in inbox_ for one drain on the strand; inbox_busy_
+    // (a 1-byte spin lock, held for a push or a swap only) guards it and drain_posted_
+    // (the session is scheduled for a drain).
+    struct inbox_lock {
+        explicit inbox_lock(std::atomic_flag& f) noexcept : flag(f) {
+            while (flag.test_and_set(std::memory_order_acquire)) {
+            }
+        }
+        ~inbox_lock() { flag.clear(std::memory_order_release); }
+        std::atomic_flag& flag;
+    };
+    std::vector<shared_event> inbox_;
+};
+
+// 128 random bits as 32 lower-case hex digits.
+SWITCHBOARD_DECL server_session::token_type make_token();
+
+SWITCHBOARD_DECL void server_session_join(const std::shared_ptr<server_session>& s, std::string topic);
+SWITCHBOARD_DECL void server_session_leave(const std::shared_ptr<server_session>& s, std::string_view topic);
+
+// Every carrier can carry the event's type (session-mode control frames use the
+// reserved SSE type "switchboard"); the empty type is "message", as SSE has it.
+inline event checked(event e) {
+    if (e.type.empty()) e.type = "message";
+    if (!proto::valid_type(e.type))
+        throw std::invalid_argument("switchboard: an event type must be one line and not \"switchboard\"");
+    return e;
+}
+
+} // namespace switchboard::detail
+
+#endif

@@ -1,0 +1,341 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_IMPL_HTTP_FRONT_IPP
+#define SWITCHBOARD_IMPL_HTTP_FRONT_IPP
+
+#include <switchboard/detail/http_front.hpp>
+#include <switchboard/detail/query.hpp>
+#include <switchboard/detail/server_core.hpp>
+#include <switchboard/sse/server_connection.hpp>
+#include <switchboard/websocket/server_connection.hpp>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/dynamic_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <array>
+#include <chrono>
+
+namespace switchboard::detail {
+
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+// What server_options::allowed_origins says of a request's Origin: refused, or the
+// value of its Access-Control-Allow-Origin header (empty: none is due).
+struct origin_check {
+    bool refused = false;
+    std::string allow;
+};
+origin_check check_origin(const server_options& o, const http::request_header<>& req) {
+    const auto origin = req[http::field::origin];
+    if (o.allowed_origins.empty() || origin.empty()) return {};
+    for (const auto& allowed : o.allowed_origins)
+        if (allowed == "*" || boost::beast::iequals(allowed, origin)) return {false, std::string(origin)};
+    return {true, {}};
+}
+} // namespace
+
+namespace {
+// Writes the last response of a connection, then ends it gracefully: the send side is
+// shut and whatever the peer still sends is read and dropped until it closes (closing
+// with unread input would reset the connection, and the peer could lose the answer).
+// All of it within last_response_linger; the connection counts against the limits
+// until it ends.
+class last_response : public std::enable_shared_from_this<last_response> {
+public:
+    static constexpr std::chrono::seconds linger{2};
+
+    last_response(connection_slot slot, tcp::socket socket) : slot_(std::move(slot)), stream_(std::move(socket)) {}
+
+    void send(std::shared_ptr<http::response<http::string_body>> res) {
+        stream_.expires_after(linger);
+        http::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
+            if (ec) return self->close();
+            error_code ignored;
+            self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            self->drain();
+        });
+    }
+
+private:
+    void drain() {
+        stream_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](error_code ec, std::size_t) {
+            if (ec) return self->close();
+            self->drain();
+        });
+    }
+    void close() {
+        error_code ignored;
+        stream_.socket().close(ignored);
+    }
+
+    connection_slot slot_;
+    boost::beast::tcp_stream stream_;
+    std::array<char, 512> buffer_;
+};
+} // namespace
+
+class http_connection : public std::enable_shared_from_this<http_connection> {
+public:
+    http_connection(connection_slot slot, tcp::socket socket, boost::beast::flat_buffer buffer = {})
+        : slot_(std::move(slot)), stream_(std::move(socket)), buffer_(std::move(buffer)) {}
+
+    // Reads the next request's header on the connection (one request, or several with
+    // keep-alive POSTs); the body only once the request is known to be wanted.
+    void start() {
+        const auto& o = slot_.core().options;
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(o.max_header_size));
+        parser_->body_limit(o.max_body_size);
+        stream_.expires_after(o.handshake_timeout);
+        http::async_read_header(stream_, buffer_, *parser_,
+                                [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+    }
+
+    // Serves one whole request for the switchboard path (server::handle).
+    void handle(http::request<http::string_body> req) {
+        if (!admit(req, req.keep_alive())) return;
+        if (req.method() != http::verb::post) return route(std::move(req));
+        auto s = post_session(req);
+        if (!s) return;
+        auto body = std::make_shared<std::string>(std::move(req.body()));
+        post(std::move(s), *body, req.keep_alive(), body);
+    }
+
+private:
+    using body_parser = http::request_parser<http::basic_dynamic_body<boost::beast::flat_buffer>>;
+
+    // False (and the request answered) when it must not go on: an error, another path, an
+    // Origin not allowed, a preflight.
+    bool fails(error_code ec) {
+        if (!ec) return false;
+        if (ec == boost::beast::error::timeout || ec == http::error::end_of_stream || ec == asio::error::eof) {
+        } else if (ec == http::error::header_limit) {
+            refuse_http(std::move(slot_), stream_.release_socket(), http::status::request_header_fields_too_large, "header too large");
+        } else if (ec == http::error::body_limit) {
+            refuse_http(std::move(slot_), stream_.release_socket(), http::status::payload_too_large, "body too large");
+        } else {
+            refuse_http(std::move(slot_), stream_.release_socket(), http::status::bad_request, "malformed request");
+        }
+        return true;
+    }
+
+    bool admit(const http::request_header<>& req, bool keep_alive) {
+        auto origin = check_origin(slot_.core().options, req);
+        if (origin.refused) {
+            refuse_http(std::move(slot_), stream_.release_socket(), http::status::forbidden, "origin not allowed");
+            return false;
+        }
+        cors_ = std::move(origin.allow);
+        if (req.method() != http::verb::options) return true;
+        preflight(keep_alive);
+        return false;
+    }
+
+    // Path, Origin and (for a POST) the session are checked before a body is read: a
+    // request that will be refused costs its header only, and a declared Content-Length
+    // reserves nothing (the body grows as it arrives).
+    void on_header(error_code ec) {
+        if (fails(ec)) return;
+        const auto& req = parser_->get();
+        if (split_target(req.target()).first != slot_.core().options.path)
+            return refuse_http(std::move(slot_), stream_.release_socket(), http::status::not_found, "not found");
+        // (Before anything is answered: an unread body must never be taken for the next request.)
+        if (req.method() != http::verb::post && !parser_->is_done())
+            return refuse_http(std::move(slot_), stream_.release_socket(), http::status::bad_request,
+                               "only a POST carries a body");
+        if (!admit(req, parser_->keep_alive())) return;
+        if (req.method() == http::verb::post) {
+            auto s = post_session(req);
+            if (!s) return;
+            if (boost::beast::iequals(req[http::field::expect], "100-continue"))
+                return continue_then_read(std::move(s));
+            return read_body(std::move(s));
+        }
+        route(http::request<http::string_body>(std::move(parser_->get().base())));
+    }
+
+    void continue_then_read(std::shared_ptr<server_session> s) {
+        static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+        asio::async_write(stream_, asio::buffer(go_on),
+                          [self = shared_from_this(), s = std::move(s)](error_code ec, std::size_t) mutable {
+                              if (!ec) self->read_body(std::move(s));
+                          });
+    }
+
+    void read_body(std::shared_ptr<server_session> s) {
+        http::async_read(stream_, buffer_, *parser_, [self = shared_from_this(), s = std::move(s)](error_code ec, std::size_t) mutable {
+            if (self->fails(ec)) return;
+            const auto& data = self->parser_->get().body().data();
+            const std::string_view body(static_cast<const char*>(data.data()), data.size());
+            self->post(std::move(s), body, self->parser_->keep_alive(), nullptr);
+        });
+    }
+
+    // Hands a request without a body to the carrier that serves it.
+    void route(http::request<http::string_body> req) {
+        if (boost::beast::websocket::is_upgrade(req))
+            return websocket::server_connection::upgrade(std::move(slot_), stream_.release_socket(), std::move(req),
+                                                  std::move(buffer_));
+        if (sse::wants_event_stream(req))
+            return sse::server_connection::serve(std::move(slot_), stream_.release_socket(), req, cors_);
+        refuse_http(std::move(slot_), stream_.release_socket(), http::status::bad_request,
+                    "this endpoint serves WebSocket upgrades, event streams (Accept: text/event-stream) and "
+                    "session POSTs");
+    }
+
+    // The session an upstream POST is for; null when it is refused (and answered).
+    std::shared_ptr<server_session> post_session(const http::request_header<>& req) {
+        const auto query = split_target(req.target()).second;
+        const auto token = query_param(query, "token");
+        if (!query_param(query, "sb") || !token) {
+            reply(http::status::bad_request, "a POST needs a session: ?sb=1&token=...", false);
+            return nullptr;
+        }
+        auto s = slot_.core().find_session(*token);
+        // The body that would follow is not read: the connection ends with the answer.
+        if (!s) reply(http::status::not_found, "unknown or expired session", false);
+        return s;
+    }
+
+    // Upstream frames of a session (SSE; docs/protocol.md): processed on the session's
+    // strand, answered with an acknowledgement. `keep` holds the body's bytes, if the
+    // parser does not.
+    void post(std::shared_ptr<server_session> s, std::string_view body, bool keep_alive, std::shared_ptr<std::string> keep) {
+        stream_.expires_never();
+        asio::dispatch(s->strand(), [self = shared_from_this(), s, body, keep_alive, keep = std::move(keep)] {
+            auto answer = s->on_post(body);
+            asio::dispatch(self->stream_.get_executor(), [self, keep_alive, answer = std::move(answer)] {
+                self->reply(answer.status, answer.body, keep_alive && answer.status == http::status::ok);
+            });
+        });
+    }
+
+    void reply(http::status status, std::string_view body, bool keep_alive) {
+        auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+        res->set(http::field::content_type, status == http::status::ok ? "application/octet-stream" : "text/plain");
+        res->set(http::field::cache_control, "no-store");
+        res->body() = body;
+        if (status != http::status::ok) res->body() += '\n';
+        send(std::move(res), keep_alive);
+    }
+
+    // A CORS preflight (or any OPTIONS): what a browser may send from an allowed origin.
+    void preflight(bool keep_alive) {
+        auto res = std::make_shared<http::response<http::string_body>>(http::status::no_content, 11);
+        res->set(http::field::allow, "GET, POST, OPTIONS");
+        if (!cors_.empty()) {
+            res->set(http::field::access_control_allow_methods, "GET, POST");
+            res->set(http::field::access_control_allow_headers, "Content-Type, Last-Event-ID, Cache-Control");
+            res->set(http::field::access_control_max_age, "600");
+        }
+        send(std::move(res), keep_alive);
+    }
+
+    void send(std::shared_ptr<http::response<http::string_body>> res, bool keep_alive) {
+        if (!cors_.empty()) {
+            res->set(http::field::access_control_allow_origin, cors_);
+            res->set(http::field::vary, "Origin");
+        }
+        res->keep_alive(keep_alive);
+        res->prepare_payload();
+        if (!keep_alive)
+            return std::make_shared<last_response>(std::move(slot_), stream_.release_socket())->send(std::move(res));
+        stream_.expires_after(slot_.core().options.handshake_timeout);
+        http::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
+            if (!ec) self->start();
+        });
+    }
+
+    connection_slot slot_;
+    boost::beast::tcp_stream stream_;
+    boost::beast::flat_buffer buffer_;
+    std::optional<body_parser> parser_;
+    std::string cors_; // Access-Control-Allow-Origin for the request being answered
+};
+
+
+SWITCHBOARD_DECL void refuse_http(connection_slot slot, tcp::socket socket, http::status status, std::string_view why) {
+    auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+    res->set(http::field::content_type, "text/plain");
+    res->set(http::field::connection, "close");
+    if (status == http::status::upgrade_required) res->set(http::field::sec_websocket_version, "13");
+    res->body() = std::string(why) + "\n";
+    res->prepare_payload();
+    std::make_shared<last_response>(std::move(slot), std::move(socket))->send(std::move(res));
+}
+
+SWITCHBOARD_DECL stream_socket unstrand(tcp::socket socket, asio::io_context& ioc) {
+    error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    stream_socket rewrapped(ioc.get_executor());
+    if (!ec) rewrapped.assign(protocol, socket.release(ec), ec);
+    if (ec) rewrapped.close(ec);
+    return rewrapped;
+}
+
+SWITCHBOARD_DECL session_request open_or_resume(const connection_slot& slot, const http::request<http::string_body>& req,
+                                                const std::optional<resume_hint>& hint) {
+    auto& core = slot.core();
+    session_request r;
+    const auto query = split_target(req.target()).second;
+    const auto sb = query_param(query, "sb");
+    if (sb && *sb != std::to_string(protocol_version)) {
+        r.refusal = http::status::bad_request;
+        r.why = "unsupported switchboard protocol version";
+        return r;
+    }
+    if (sb) {
+        auto token = query_param(query, "token");
+        auto last = query_param(query, "last");
+        if (!token && hint) {
+            token = hint->token;
+            if (!last) last = hint->last;
+        }
+        if (token) {
+            const auto n = last ? parse_u64(*last) : std::optional<std::uint64_t>(0);
+            if (!n) {
+                r.refusal = http::status::bad_request;
+                r.why = "invalid last";
+                return r;
+            }
+            r.session = core.find_session(*token);
+            r.resumed = r.session != nullptr;
+            if (r.resumed) r.client_last = *n;
+        }
+    }
+    if (r.session) return r;
+    const char* refusal = nullptr;
+    r.session = core.open_session(sb.has_value(), slot.address(), refusal);
+    if (!r.session) {
+        r.refusal = http::status::service_unavailable;
+        r.why = refusal;
+    }
+    return r;
+}
+
+SWITCHBOARD_DECL void route_request(connection_slot slot, tcp::socket socket, http::request<http::string_body> req,
+                                    boost::beast::flat_buffer buffer) {
+    // A handed-over socket may run on any executor: its own strand keeps Beast's
+    // timeout and reads apart (see server_core::accept).
+    auto& ioc = slot.core().ioc;
+    error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    tcp::socket stranded(asio::make_strand(ioc));
+    if (!ec) stranded.assign(protocol, socket.release(ec), ec);
+    if (ec) return;
+    if (auto why = slot.refusal()) return refuse_http(std::move(slot), std::move(stranded), http::status::service_unavailable, why);
+    std::make_shared<http_connection>(std::move(slot), std::move(stranded), std::move(buffer))->handle(std::move(req));
+}
+
+} // namespace switchboard::detail
+
+#endif

@@ -1,0 +1,292 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_IMPL_SERVER_CORE_IPP
+#define SWITCHBOARD_IMPL_SERVER_CORE_IPP
+
+#include <switchboard/detail/http_front.hpp>
+#include <switchboard/detail/server_core.hpp>
+#include <switchboard/detail/stream_connection.hpp>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <algorithm>
+#include <array>
+
+namespace switchboard::detail {
+
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+// A quarter of the shortest connection timing (heartbeat interval or timeout, close
+// linger), at most 1 s: deadlines are met within a tick.
+std::chrono::steady_clock::duration wheel_tick(const server_options& o) {
+    const auto shortest = std::min({o.heartbeat.interval, o.heartbeat.timeout,
+                                    std::chrono::milliseconds(stream_connection::linger_ms)});
+    return std::min<std::chrono::steady_clock::duration>(shortest / 4, std::chrono::seconds(1));
+}
+} // namespace
+
+SWITCHBOARD_DECL server_core::server_core(asio::io_context& io, server_options o)
+    : ioc(io),
+      options(std::move(o)),
+      acceptor_(asio::make_strand(io)), // its handlers, the backoff timer's and stop's close are serialized
+      accept_timer_(acceptor_.get_executor()),
+      wheel_(std::make_shared<timer_wheel<wakeable>>(io, wheel_tick(options))) {}
+
+SWITCHBOARD_DECL void server_core::start() {
+    const tcp::endpoint ep{asio::ip::make_address(options.address), options.port};
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    accept();
+}
+
+SWITCHBOARD_DECL void server_core::accept() {
+    // Each socket gets its own strand: the HTTP phase's read and its timeout (Beast's
+    // tcp_stream) must never run concurrently when several threads run the io_context.
+    acceptor_.async_accept(asio::make_strand(ioc), [self = shared_from_this()](error_code ec, tcp::socket socket) {
+        if (self->stopped()) return;
+        if (!ec) {
+            self->accept_backoff_ = {};
+            self->serve(std::move(socket));
+        }
+        if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return;
+        if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||
+            ec == asio::error::no_memory)
+            return self->accept_later(); // the connection waits in the backlog until a descriptor is free
+        self->accept(); // other per-connection errors (the peer gave up) do not stop the listener
+    });
+}
+
+SWITCHBOARD_DECL void server_core::accept_later() {
+    // Out of descriptors or memory: accepting again at once would fail at once, and spin.
+    using namespace std::chrono_literals;
+    accept_backoff_ = std::clamp<std::chrono::milliseconds>(accept_backoff_ * 2, 10ms, 1000ms);
+    accept_timer_.expires_after(accept_backoff_);
+    accept_timer_.async_wait([self = shared_from_this()](error_code ec) {
+        if (!ec && !self->stopped()) self->accept();
+    });
+}
+
+SWITCHBOARD_DECL void server_core::serve(tcp::socket socket) {
+    error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return; // the peer is already gone
+    connection_slot slot(shared_from_this(), remote.address());
+    if (auto why = slot.refusal()) return refuse_http(std::move(slot), std::move(socket), http::status::service_unavailable, why);
+    std::make_shared<http_connection>(std::move(slot), std::move(socket))->start();
+}
+
+SWITCHBOARD_DECL address_entry& server_core::add_connection(const asio::ip::address& remote) {
+    std::lock_guard lock(address_mutex_);
+    auto& entry = *addresses_.try_emplace(key_of(remote)).first; // nodes stay put while counted
+    ++entry.second.connections;
+    return entry;
+}
+
+SWITCHBOARD_DECL void server_core::remove_connection(address_entry& a) {
+    std::lock_guard lock(address_mutex_);
+    if (--a.second.connections == 0 && a.second.sessions == 0) addresses_.erase(a.first);
+}
+
+SWITCHBOARD_DECL void server_core::remove_address_session(address_entry& a) {
+    std::lock_guard lock(address_mutex_);
+    if (--a.second.sessions == 0 && a.second.connections == 0) addresses_.erase(a.first);
+}
+
+SWITCHBOARD_DECL unsigned short server_core::port() const { return acceptor_.local_endpoint().port(); }
+
+SWITCHBOARD_DECL void server_core::stop() {
+    if (stopped_.exchange(true)) return;
+    wheel_->stop(); // it turns on while connections still linger, then stops
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+        error_code ignored;
+        self->acceptor_.close(ignored);
+        self->accept_timer_.cancel();
+    });
+    std::unordered_map<std::string_view, std::shared_ptr<server_session>> sessions;
+    std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics;
+    {
+        std::lock_guard lock(mutex_);
+        sessions.swap(sessions_);
+        topics.swap(topics_);
+    }
+    for (auto& [token, s] : sessions)
+        asio::post(s->strand(), [s = s] { s->close_now(error::closed, "server stopped"); });
+    std::deque<std::shared_ptr<server_session>> ready;
+    {
+        std::lock_guard lock(ready_mutex_);
+        ready.swap(ready_);
+    }
+    for (const auto& s : ready) s->post_drain();
+}
+
+SWITCHBOARD_DECL std::size_t server_core::session_count() const {
+    std::lock_guard lock(mutex_);
+    return sessions_.size();
+}
+
+SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool resumable, address_entry& address,
+                                                                          const char*& refusal) {
+    {
+        std::lock_guard lock(address_mutex_);
+        if (address.second.sessions >= options.max_sessions_per_address) {
+            refusal = "too many sessions from this address";
+            return nullptr;
+        }
+        ++address.second.sessions; // (the connection asking holds the entry)
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (!stopped() && sessions_.size() < options.max_sessions) {
+            auto s = std::make_shared<server_session>(shared_from_this(), make_token(), resumable,
+                                                      next_id_.fetch_add(1), address);
+            sessions_.emplace(s->token(), s);
+            return s;
+        }
+    }
+    remove_address_session(address);
+    refusal = "server full";
+    return nullptr;
+}
+
+SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::find_session(std::string_view token) const {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(token);
+    if (it == sessions_.end() || !it->second->resumable()) return nullptr;
+    return it->second;
+}
+
+SWITCHBOARD_DECL void server_core::remove_session(server_session& s) {
+    // What the maps held goes after the lock is released: the last reference to a
+    // session may be among them, and its destruction runs no code under the lock.
+    std::shared_ptr<server_session> held;
+    std::vector<std::shared_ptr<server_session>> subscriptions;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = sessions_.find(s.token());
+        if (it != sessions_.end() && it->second.get() == &s) {
+            held = std::move(it->second);
+            sessions_.erase(it);
+        }
+        if (s.topics) {
+            for (const auto& topic : *s.topics) {
+                auto t = topics_.find(topic);
+                if (t == topics_.end()) continue;
+                auto node = t->second.extract(s.shared_from_this());
+                if (!node.empty()) subscriptions.push_back(std::move(node.value()));
+                if (t->second.empty()) topics_.erase(t);
+            }
+            s.topics.reset();
+        }
+    }
+    s.release_address();
+}
+
+SWITCHBOARD_DECL void server_core::join(const std::shared_ptr<server_session>& s, std::string topic) {
+    std::lock_guard lock(mutex_);
+    if (!sessions_.count(s->token())) return; // closed
+    topics_[topic].insert(s);
+    if (!s->topics) s->topics = std::make_unique<std::set<std::string, std::less<>>>();
+    s->topics->insert(std::move(topic));
+}
+
+SWITCHBOARD_DECL void server_core::leave(const std::shared_ptr<server_session>& s, std::string_view topic) {
+    std::lock_guard lock(mutex_);
+    auto t = topics_.find(std::string(topic));
+    if (t != topics_.end()) {
+        t->second.erase(s);
+        if (t->second.empty()) topics_.erase(t);
+    }
+    if (!s->topics) return;
+    if (auto it = s->topics->find(topic); it != s->topics->end()) s->topics->erase(it);
+    if (s->topics->empty()) s->topics.reset();
+}
+
+SWITCHBOARD_DECL void server_core::publish(std::string_view topic, event e) {
+    auto ev = std::make_shared<const event>(std::move(e)); // serialized once, shared by every subscriber
+    fan_out fan;
+    {
+        std::lock_guard lock(mutex_);
+        auto t = topics_.find(std::string(topic));
+        if (t == topics_.end()) return;
+        fan.due.reserve(t->second.size());
+        for (const auto& s : t->second) fan.add(s, ev);
+    }
+    fan.run(*this, ev);
+}
+
+SWITCHBOARD_DECL void server_core::broadcast(event e) {
+    auto ev = std::make_shared<const event>(std::move(e));
+    fan_out fan;
+    {
+        std::lock_guard lock(mutex_);
+        fan.due.reserve(sessions_.size());
+        for (const auto& [token, s] : sessions_) fan.add(s, ev);
+    }
+    fan.run(*this, ev);
+}
+
+// Under the server-wide lock a send only waits in its session's inbox (a push, no
+// write, no close, no callback); a session on the calling thread's own strand is sent to
+// after the lock is released, at once and in order with what the handler sends next.
+SWITCHBOARD_DECL void server_core::fan_out::add(const std::shared_ptr<server_session>& s, const shared_event& ev) {
+    if (s->strand().running_in_this_thread()) here.push_back(s);
+    else if (s->push_inbox(ev)) due.push_back(s);
+}
+
+SWITCHBOARD_DECL void server_core::fan_out::run(server_core& core, const shared_event& ev) {
+    for (const auto& s : here) s->send_now(ev);
+    core.schedule(due);
+}
+
+SWITCHBOARD_DECL void server_core::schedule(std::shared_ptr<server_session>* due, std::size_t n) {
+    if (n == 0) return;
+    bool listed = false, post = false;
+    {
+        std::lock_guard lock(ready_mutex_);
+        if (!stopped()) {
+            for (std::size_t i = 0; i < n; ++i) ready_.push_back(std::move(due[i]));
+            listed = true;
+            post = !ready_posted_;
+            ready_posted_ = true;
+        }
+    }
+    if (post) asio::post(ioc, [self = shared_from_this()] { self->run_ready(); });
+    if (listed) return;
+    // A stopped server keeps no list (nothing might drain it): each session drains itself.
+    for (std::size_t i = 0; i < n; ++i) due[i]->post_drain();
+}
+
+SWITCHBOARD_DECL void server_core::run_ready() {
+    // A slice, then the rest behind whatever is queued meanwhile (reads, the next
+    // publish): the sessions still waiting gather more sends into their one write.
+    constexpr std::size_t slice = 16;
+    std::array<std::shared_ptr<server_session>, slice> turn;
+    std::size_t n = 0;
+    bool more = false;
+    {
+        std::lock_guard lock(ready_mutex_);
+        while (n < slice && !ready_.empty()) {
+            turn[n++] = std::move(ready_.front());
+            ready_.pop_front();
+        }
+        more = !ready_.empty();
+        ready_posted_ = more;
+    }
+    // Posted first: with more than one thread, the next slice need not wait for this one.
+    if (more) asio::post(ioc, [self = shared_from_this()] { self->run_ready(); });
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& strand = turn[i]->strand();
+        asio::dispatch(strand, [s = std::move(turn[i])] { s->drain_inbox(); });
+    }
+}
+
+} // namespace switchboard::detail
+
+#endif

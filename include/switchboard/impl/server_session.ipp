@@ -1,0 +1,247 @@
+// Copyright (c) 2026 The switchboard authors.
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#ifndef SWITCHBOARD_IMPL_SERVER_SESSION_IPP
+#define SWITCHBOARD_IMPL_SERVER_SESSION_IPP
+
+#include <switchboard/detail/server_core.hpp>
+#include <switchboard/detail/server_session.hpp>
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+
+#include <random>
+
+namespace switchboard::detail {
+
+SWITCHBOARD_DECL server_session::token_type make_token() {
+    static thread_local std::random_device device;
+    static constexpr char hex[] = "0123456789abcdef";
+    server_session::token_type token{};
+    std::size_t n = 0;
+    for (int i = 0; i < 4; ++i) {
+        std::uint32_t v = device();
+        for (int k = 0; k < 8; ++k, v >>= 4) token[n++] = hex[v & 15];
+    }
+    return token;
+}
+
+SWITCHBOARD_DECL server_session::server_session(std::shared_ptr<server_core> core, token_type token, bool resumable,
+                                                std::uint64_t id, address_entry& address)
+    : core_(std::move(core)),
+      strand_(core_->ioc),
+      address_(&address),
+      token_(token),
+      id_(id),
+      resumable_(resumable),
+      sm_(resumable ? std::make_unique<session_state>(core_->options.replay) : nullptr) {}
+
+SWITCHBOARD_DECL const server_options& server_session::options() const noexcept { return core_->options; }
+
+SWITCHBOARD_DECL void server_session::release_address() noexcept {
+    if (auto* a = std::exchange(address_, nullptr)) core_->remove_address_session(*a);
+}
+
+SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c, sequence_number client_last,
+                                             bool resumed) {
+    if (closed_) return c->close({}, "session closed");
+    if (auto old = conn_.lock()) { // the client came back before the old connection was seen to drop
+        conn_.reset();
+        old->close({}, "replaced by a new connection");
+    }
+    if (sm_ && sm_->expiry_timer) sm_->expiry_timer->cancel();
+    conn_ = c;
+    kind_.store(c->kind(), std::memory_order_relaxed);
+    if (resumable_) {
+        const auto& o = core_->options;
+        c->send_control(proto::encode_welcome(proto::welcome{.token = std::string(token()),
+                                                                 .last = sm_->in.last_delivered(),
+                                                                 .resumed = resumed,
+                                                                 .heartbeat = o.heartbeat.interval,
+                                                                 .timeout = o.heartbeat.timeout,
+                                                                 .max_message = o.max_message_size}));
+        auto plan = sm_->out.resume(client_last);
+        if (plan.ec) return close_now(plan.ec, "invalid resume point");
+        if (plan.lost) c->send_control(proto::encode_gap(*plan.lost));
+        sm_->out.for_each_after(plan.replay_after, [&](sequence_number seq, const shared_event& ev) {
+            c->send_event(seq, ev);
+        });
+    }
+    if (!opened_) {
+        opened_ = true;
+        if (core_->on_open && !core_->silenced()) core_->on_open(handle());
+    }
+}
+
+SWITCHBOARD_DECL void server_session::detach(connection_base* c, error_code ec) {
+    if (conn_.lock().get() != c) return;
+    conn_.reset();
+    if (closed_) return;
+    const bool fatal = ec == error::queue_full || ec == error::protocol_violation || ec == error::message_too_big;
+    if (!resumable_ || fatal) return finish(ec);
+    auto& expiry = sm_->expiry_timer; // a resumable session has session-mode state
+    if (!expiry) expiry = std::make_unique<asio::steady_timer>(core_->ioc);
+    expiry->expires_after(core_->options.session_timeout);
+    expiry->async_wait(asio::bind_executor(strand_, [self = shared_from_this()](error_code timer_ec) {
+        if (!timer_ec && !self->conn_.lock()) self->finish(error::session_expired);
+    }));
+}
+
+SWITCHBOARD_DECL void server_session::on_frame(const proto::frame& f, std::string data) {
+    if (closed_ || !sm_) return; // session frames exist in session mode only
+    switch (f.k) {
+    case proto::kind::event: {
+        auto v = sm_->in.accept(f.a);
+        if (!v.deliver) return; // a replay of an event already delivered
+        deliver(event{.type = proto::event_type(f.type), .data = std::move(data), .binary = f.binary,
+                      .id = std::to_string(f.a)});
+        return maybe_ack();
+    }
+    case proto::kind::ack:
+        if (sm_->out.acknowledge(f.a)) return close_now(error::protocol_violation, "acknowledged an event never sent");
+        return;
+    case proto::kind::gap: sm_->in.skip(gap{f.a, f.b}); return maybe_ack();
+    case proto::kind::close: return close_now({}, "");
+    case proto::kind::heartbeat:
+    case proto::kind::welcome: return;
+    }
+}
+
+SWITCHBOARD_DECL server_session::post_answer server_session::on_post(std::string_view body) {
+    namespace http = boost::beast::http;
+    if (closed_ || !resumable_) return {http::status::not_found, "unknown or expired session"};
+    std::string_view frame;
+    while (!body.empty()) {
+        if (!proto::next_framed(body, frame)) {
+            close_now(error::protocol_violation, "malformed upstream body");
+            return {http::status::bad_request, "malformed upstream body"};
+        }
+        auto f = proto::parse(frame);
+        if (!f || f->k == proto::kind::welcome) {
+            close_now(error::protocol_violation, "malformed switchboard frame");
+            return {http::status::bad_request, "malformed switchboard frame"};
+        }
+        if (f->k == proto::kind::event && f->body.size() > core_->options.max_message_size) {
+            close_now(error::message_too_big, "message too big");
+            return {http::status::payload_too_large, "message too big"};
+        }
+        on_frame(*f, std::string(f->body)); // a POST body carries bytes: binary data is raw
+        if (closed_) break;
+    }
+    // The answer acknowledges everything delivered so far.
+    std::string answer;
+    const auto now = inbound_sequencer::clock::now();
+    auto& in = sm_->in;
+    proto::append_framed(answer, proto::encode_ack(in.unacknowledged() > 0 ? in.take_ack(now) : in.last_delivered()));
+    return {http::status::ok, std::move(answer)};
+}
+
+SWITCHBOARD_DECL void server_session::on_plain_event(event ev) {
+    if (!closed_) deliver(std::move(ev));
+}
+
+SWITCHBOARD_DECL void server_session::deliver(event ev) {
+    if (core_->on_event && !core_->silenced()) core_->on_event(handle(), std::move(ev));
+}
+
+SWITCHBOARD_DECL void server_session::maybe_ack() {
+    const auto now = inbound_sequencer::clock::now();
+    if (auto c = conn_.lock(); c && sm_->in.ack_due(now)) return c->send_control(proto::encode_ack(sm_->in.take_ack(now)));
+    arm_ack_timer();
+}
+
+SWITCHBOARD_DECL void server_session::arm_ack_timer() {
+    if (ack_timer_armed_) return;
+    auto& ack_timer = sm_->ack_timer;
+    if (!ack_timer) ack_timer = std::make_unique<asio::steady_timer>(core_->ioc);
+    ack_timer_armed_ = true;
+    ack_timer->expires_after(core_->options.replay.ack_interval);
+    ack_timer->async_wait(asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) {
+        self->ack_timer_armed_ = false;
+        if (ec || self->closed_) return;
+        // The timer is the interval: whatever arrived since the last acknowledgement is acknowledged.
+        const auto now = inbound_sequencer::clock::now();
+        if (auto c = self->conn_.lock(); c && self->sm_->in.unacknowledged() > 0)
+            c->send_control(proto::encode_ack(self->sm_->in.take_ack(now)));
+    }));
+}
+
+SWITCHBOARD_DECL void server_session::send_now(const shared_event& ev) {
+    if (closed_) return;
+    if (!resumable_) {
+        if (auto c = conn_.lock()) c->send_event(0, ev);
+        return;
+    }
+    const auto seq = sm_->out.push(ev, ev->data.size());
+    if (auto c = conn_.lock()) c->send_event(seq, ev);
+}
+
+SWITCHBOARD_DECL void server_session::close_now(error_code ec, std::string_view reason) {
+    if (closed_) return;
+    if (auto c = conn_.lock()) {
+        if (resumable_) c->send_control(proto::encode_close(static_cast<std::uint16_t>(ec.value()), reason));
+        c->close(ec, reason);
+    }
+    finish(ec);
+}
+
+SWITCHBOARD_DECL void server_session::finish(error_code ec) {
+    if (closed_) return;
+    closed_ = true;
+    core_->remove_session(*this);
+    if (sm_ && sm_->expiry_timer) sm_->expiry_timer->cancel();
+    if (sm_ && sm_->ack_timer) sm_->ack_timer->cancel();
+    if (auto c = conn_.lock()) {
+        conn_.reset();
+        c->close(error::closed, "session closed");
+    }
+    if (opened_ && core_->on_close && !core_->silenced()) core_->on_close(handle(), ec);
+}
+
+SWITCHBOARD_DECL void server_session::post_send(shared_event ev) {
+    // At once when already on the session's strand (an echo from on_event).
+    if (strand_.running_in_this_thread()) return send_now(ev);
+    if (push_inbox(std::move(ev))) core_->schedule(shared_from_this());
+}
+
+SWITCHBOARD_DECL bool server_session::push_inbox(shared_event ev) {
+    // One drain takes whatever a burst of publishes left in the inbox.
+    inbox_lock lock(inbox_busy_);
+    if (inbox_.empty()) inbox_.reserve(16); // a burst grows it once, not five times
+    inbox_.push_back(std::move(ev));
+    if (drain_posted_) return false;
+    drain_posted_ = true;
+    return true;
+}
+
+SWITCHBOARD_DECL void server_session::drain_inbox() {
+    std::vector<shared_event> events;
+    {
+        inbox_lock lock(inbox_busy_);
+        events.swap(inbox_); // the inbox keeps no memory while empty
+        drain_posted_ = false;
+    }
+    auto c = conn_.lock();
+    if (c) c->begin_batch();
+    for (const auto& ev : events) send_now(ev);
+    if (c) c->end_batch();
+}
+
+SWITCHBOARD_DECL void server_session::post_drain() {
+    asio::post(strand_, [self = shared_from_this()] { self->drain_inbox(); });
+}
+
+SWITCHBOARD_DECL void server_session::post_close(std::string reason) {
+    asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)] { self->close_now({}, reason); });
+}
+
+SWITCHBOARD_DECL void server_session_join(const std::shared_ptr<server_session>& s, std::string topic) {
+    s->core().join(s, std::move(topic));
+}
+SWITCHBOARD_DECL void server_session_leave(const std::shared_ptr<server_session>& s, std::string_view topic) {
+    s->core().leave(s, topic);
+}
+
+} // namespace switchboard::detail
+
+#endif
