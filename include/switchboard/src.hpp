@@ -28,6 +28,7 @@
 #include <switchboard/impl/client_core.ipp>
 #include <switchboard/impl/connection_slot.ipp>
 #include <switchboard/impl/http_front.ipp>
+#include <switchboard/impl/http_upstream.ipp>
 #include <switchboard/impl/server.ipp>
 #include <switchboard/impl/server_core.ipp>
 #include <switchboard/impl/server_session.ipp>

@@ -24,6 +24,41 @@
 
 namespace switchboard::detail {
 
+class server_core;
+
+// A request for the switchboard path, as a carrier's server half gets it from the HTTP
+// front, with the connection it came on.
+class http_exchange {
+public:
+    // The connection, taken over for good (an upgrade, an event stream): it counts in
+    // `slot`; `leftover` holds bytes read past the request.
+    struct connection {
+        connection_slot slot;
+        asio::ip::tcp::socket socket;
+        boost::beast::flat_buffer leftover;
+    };
+
+    virtual ~http_exchange() = default;
+    virtual server_core& core() const noexcept = 0;
+    // Access-Control-Allow-Origin for the answer (empty: none is due).
+    virtual const std::string& cors() const noexcept = 0;
+    // Takes the connection over; nothing else may be called after it.
+    virtual connection take() = 0;
+    // Answers the request, from any thread, once (unless the connection was taken):
+    // the connection then reads its next request, or ends when `keep_alive` is false.
+    // No deadline applies until then: whoever holds the exchange answers it in time.
+    virtual void reply(boost::beast::http::status status, std::string_view content_type, std::string body,
+                       bool keep_alive) = 0;
+};
+
+// How a carrier's server half is found: `wants` says whether it serves a request
+// (one without a body), `serve` serves it. The HTTP front asks each in turn
+// (docs/architecture.md: a new transport adds its route there).
+struct carrier_route {
+    bool (*wants)(const boost::beast::http::request<boost::beast::http::string_body>& req);
+    void (*serve)(std::shared_ptr<http_exchange> x, boost::beast::http::request<boost::beast::http::string_body> req);
+};
+
 // Answers with a short plain-text HTTP error and ends the connection (gracefully, within
 // two seconds; it counts against the limits until then).
 SWITCHBOARD_DECL void refuse_http(connection_slot slot, asio::ip::tcp::socket socket,

@@ -11,6 +11,7 @@
 // files in src.hpp).
 #ifdef SWITCHBOARD_HEADER_ONLY
 #include <switchboard/impl/client_core.ipp>
+#include <switchboard/impl/http_upstream.ipp>
 #include <switchboard/sse/impl/client_carrier.ipp>
 #include <switchboard/websocket/impl/client_carrier.ipp>
 #endif

@@ -17,7 +17,6 @@
 #include <boost/beast/http/dynamic_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 
 #include <array>
 #include <chrono>
@@ -83,7 +82,13 @@ private:
 };
 } // namespace
 
-class http_connection : public std::enable_shared_from_this<http_connection> {
+// The routes of the carriers, asked in turn.
+const carrier_route routes[] = {
+    {&websocket::wants, &websocket::serve},
+    {&sse::wants, &sse::serve},
+};
+
+class http_connection final : public http_exchange, public std::enable_shared_from_this<http_connection> {
 public:
     http_connection(connection_slot slot, tcp::socket socket, boost::beast::flat_buffer buffer = {})
         : slot_(std::move(slot)), stream_(std::move(socket)), buffer_(std::move(buffer)) {}
@@ -182,14 +187,29 @@ private:
 
     // Hands a request without a body to the carrier that serves it.
     void route(http::request<http::string_body> req) {
-        if (boost::beast::websocket::is_upgrade(req))
-            return websocket::server_connection::upgrade(std::move(slot_), stream_.release_socket(), std::move(req),
-                                                  std::move(buffer_));
-        if (sse::wants_event_stream(req))
-            return sse::server_connection::serve(std::move(slot_), stream_.release_socket(), req, cors_);
+        for (const auto& r : routes) {
+            if (!r.wants(req)) continue;
+            stream_.expires_never(); // the carrier answers in its own time
+            return r.serve(shared_from_this(), std::move(req));
+        }
         refuse_http(std::move(slot_), stream_.release_socket(), http::status::bad_request,
                     "this endpoint serves WebSocket upgrades, event streams (Accept: text/event-stream) and "
                     "session POSTs");
+    }
+
+    // http_exchange
+    server_core& core() const noexcept override { return slot_.core(); }
+    const std::string& cors() const noexcept override { return cors_; }
+    connection take() override { return {std::move(slot_), stream_.release_socket(), std::move(buffer_)}; }
+    void reply(http::status status, std::string_view content_type, std::string body, bool keep_alive) override {
+        asio::dispatch(stream_.get_executor(), [self = shared_from_this(), status, type = std::string(content_type),
+                                                body = std::move(body), keep_alive]() mutable {
+            auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+            res->set(http::field::content_type, type);
+            res->set(http::field::cache_control, "no-store");
+            res->body() = std::move(body);
+            self->send(std::move(res), keep_alive);
+        });
     }
 
     // The session an upstream POST is for; null when it is refused (and answered).

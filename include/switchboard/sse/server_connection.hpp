@@ -11,6 +11,7 @@
 // "switchboard"; heartbeats are comment lines. Upstream arrives as POSTs to the same
 // path (server.ipp), not on this connection.
 
+#include <switchboard/detail/http_front.hpp>
 #include <switchboard/detail/stream_connection.hpp>
 
 #include <boost/beast/http/message.hpp>
@@ -21,8 +22,10 @@ namespace switchboard::detail::sse {
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-// Whether a GET asks for an event stream (its Accept header names text/event-stream).
-SWITCHBOARD_DECL bool wants_event_stream(const http::request<http::string_body>& req);
+// The route of this carrier (http_front): a GET that asks for an event stream (its
+// Accept header names text/event-stream).
+SWITCHBOARD_DECL bool wants(const http::request<http::string_body>& req);
+SWITCHBOARD_DECL void serve(std::shared_ptr<http_exchange> x, http::request<http::string_body> req);
 
 class server_connection final : public stream_connection {
 public:

@@ -9,6 +9,7 @@
 // waits for readability, then reads into a per-thread buffer), and queued frames are
 // a small header each plus the event's shared bytes, gathered into one write.
 
+#include <switchboard/detail/http_front.hpp>
 #include <switchboard/detail/stream_connection.hpp>
 #include <switchboard/websocket/frame.hpp>
 
@@ -20,6 +21,10 @@ namespace switchboard::detail::websocket {
 
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
+
+// The route of this carrier (http_front): WebSocket upgrade requests.
+SWITCHBOARD_DECL bool wants(const http::request<http::string_body>& req);
+SWITCHBOARD_DECL void serve(std::shared_ptr<http_exchange> x, http::request<http::string_body> req);
 
 class server_connection final : public stream_connection {
 public:

@@ -5,6 +5,7 @@
 #define SWITCHBOARD_SSE_IMPL_CLIENT_CARRIER_IPP
 
 #include <switchboard/detail/base64.hpp>
+#include <switchboard/detail/http_upstream.hpp>
 #include <switchboard/sse/client_carrier.hpp>
 #include <switchboard/sse/parser.hpp>
 
@@ -33,7 +34,6 @@ public:
         : options_(options),
           resolver_(strand),
           stream_(strand),
-          post_stream_(strand),
           // A data line may be as long as an event; base64 (binary events, text with a CR)
           // needs a third more.
           parser_(std::max(options.max_line_size, max_encoded(options)), max_encoded(options)) {}
@@ -42,25 +42,18 @@ public:
                  std::function<void(error_code)> done) override {
         if (u.secure()) return done(error::transport_unavailable); // https needs SWITCHBOARD_WITH_OPENSSL
         events_ = std::move(events);
+        upstream_ = make_upstream();
         done_ = std::move(done);
         parser_.set_last_event_id(std::move(last_event_id)); // events without an id carry it on
         request(u, std::move(target));
     }
 
     void send_event(sequence_number seq, const event& e) override {
-        if (seq == 0) { // plain mode: the data is the body of a POST to the endpoint
-            plain_.emplace_back(e.data, e.binary);
-            return post_next();
-        }
-        std::string frame = proto::event_header(seq, e.type, e.binary);
-        frame += e.data; // a POST body carries bytes: binary data travels raw
-        proto::append_framed(upstream_, frame);
-        post_next();
+        if (upstream_) upstream_->send_event(seq, e);
     }
 
     void send_control(std::string frame) override {
-        proto::append_framed(upstream_, frame);
-        post_next();
+        if (upstream_) upstream_->send_control(frame);
     }
 
     void close() override {
@@ -75,7 +68,7 @@ public:
         resolver_.cancel();
         if (gone_timer_) gone_timer_->cancel();
         stream_.socket().close(ignored);
-        post_stream_.socket().close(ignored);
+        if (upstream_) upstream_->abort();
     }
 
 private:
@@ -85,6 +78,7 @@ private:
 
     void request(const url& u, std::string target) {
         url_ = u;
+        upstream_->set_url(u); // POSTs go where the stream is
         target_ = std::move(target);
         stream_.expires_after(options_.connect_timeout);
         resolver_.async_resolve(u.host, u.port, [self = shared_from_this()](error_code ec, tcp::resolver::results_type r) {
@@ -209,10 +203,9 @@ public:
             if (f->k == proto::kind::welcome) {
                 auto w = proto::parse_welcome(f->body);
                 if (!w) return end(error::protocol_violation);
-                token_ = w->token;
+                upstream_->set_token(w->token); // sends made before it can go now
             }
             events_.on_frame(*f, {});
-            if (f->k == proto::kind::welcome) post_next(); // sends made before it can go now
             return;
         }
         // "<token>-<seq>[flag]": 'b' binary, 'e' text, both base64.
@@ -243,100 +236,39 @@ public:
 private:
     // ---- upstream ---------------------------------------------------------------
 
-    bool upstream_pending() const noexcept { return !upstream_.empty() || !plain_.empty(); }
-
-    void post_next() {
-        if (closed_ || posting_ || session_gone_ || !upstream_pending()) return maybe_finish_close();
-        if (options_.session && token_.empty()) return; // no session yet: after the welcome
-        posting_ = true;
-        if (post_connected_) return write_post();
-        post_stream_.expires_after(options_.connect_timeout);
-        resolver_.async_resolve(url_.host, url_.port, [self = shared_from_this()](error_code ec, tcp::resolver::results_type r) {
-            if (self->closed_) return;
-            if (ec) return self->end(error::connection_lost);
-            self->post_stream_.async_connect(r, [self](error_code ec2, const tcp::endpoint&) {
-                if (self->closed_) return;
-                if (ec2) return self->end(error::connection_lost);
-                error_code ignored;
-                self->post_stream_.socket().set_option(tcp::no_delay(true), ignored);
-                self->post_connected_ = true;
-                self->write_post();
-            });
-        });
-    }
-
-    void write_post() {
-        auto req = std::make_shared<http::request<http::string_body>>(http::verb::post, std::string(), 11);
-        req->set(http::field::host, url_.authority());
-        req->set(http::field::user_agent, "switchboard");
-        if (options_.session) {
-            req->target(url_.target("sb=" + std::to_string(protocol_version) + "&token=" + token_));
-            req->set(http::field::content_type, "application/octet-stream");
-            req->body() = std::move(upstream_);
-            upstream_.clear();
-        } else {
-            req->target(url_.target());
-            req->set(http::field::content_type, plain_.front().second ? "application/octet-stream" : "text/plain; charset=utf-8");
-            req->body() = std::move(plain_.front().first);
-            plain_.pop_front();
-        }
-        req->keep_alive(true);
-        req->prepare_payload();
-        post_stream_.expires_after(options_.connect_timeout);
-        http::async_write(post_stream_, *req, [self = shared_from_this(), req](error_code ec, std::size_t) {
-            if (self->closed_) return;
-            if (ec) return self->end(error::connection_lost);
-            self->post_response_.emplace();
-            self->post_response_->body_limit(self->options_.max_line_size);
-            http::async_read(self->post_stream_, self->post_buffer_, *self->post_response_,
-                             [self](error_code ec2, std::size_t) { self->on_post_response(ec2); });
-        });
-    }
-
-    void on_post_response(error_code ec) {
-        if (closed_) return;
-        // Lost with the connection: the session's resume sends again what is unacknowledged.
-        if (ec) return end(error::connection_lost);
-        posting_ = false;
-        auto res = post_response_->release();
-        post_response_.reset();
-        if (!res.keep_alive()) {
-            post_connected_ = false;
-            error_code ignored;
-            post_stream_.socket().close(ignored);
-            post_buffer_.clear();
-        }
-        const auto status = res.result_int();
-        if (!options_.session) {
-            if (status / 100 != 2 && events_.on_error) events_.on_error(error::bad_http_status);
-            return post_next();
-        }
-        if (status == 413) return end(error::message_too_big);
-        if (status == 400) return end(error::protocol_violation);
-        if (status == 404) {
+    std::shared_ptr<http_upstream> make_upstream() {
+        std::weak_ptr<sse_client_carrier> w = shared_from_this();
+        http_upstream::handlers h;
+        h.on_frame = [w](const proto::frame& f) {
+            if (auto self = w.lock()) self->events_.on_frame(f, {});
+        };
+        h.on_failed = [w](error_code ec) {
+            if (auto self = w.lock()) self->end(ec);
+        };
+        h.on_gone = [w] {
             // The session is gone (closed, expired, the server stopping) while its event
             // stream is up: the stream still carries its last frames (a close, events on
             // the way) and then ends. Wait for that, a bounded time, rather than cut it.
-            session_gone_ = true;
-            gone_timer_ = std::make_unique<asio::steady_timer>(stream_.get_executor(), options_.heartbeat.timeout);
-            gone_timer_->async_wait([self = shared_from_this()](error_code e) {
-                if (!e) self->end(error::connection_lost);
+            auto self = w.lock();
+            if (!self) return;
+            self->gone_timer_ = std::make_unique<asio::steady_timer>(self->stream_.get_executor(),
+                                                                     self->options_.heartbeat.timeout);
+            self->gone_timer_->async_wait([w](error_code e) {
+                if (auto s = w.lock(); s && !e) s->end(error::connection_lost);
             });
-            return maybe_finish_close();
-        }
-        if (status != 200) return end(error::connection_lost);
-        std::string_view body = res.body(), frame;
-        while (!body.empty() && !closed_) {
-            if (!proto::next_framed(body, frame)) return end(error::protocol_violation);
-            auto f = proto::parse(frame);
-            if (!f || f->k == proto::kind::event || f->k == proto::kind::welcome) return end(error::protocol_violation);
-            events_.on_frame(*f, {});
-        }
-        post_next();
+            self->maybe_finish_close();
+        };
+        h.on_idle = [w] {
+            if (auto self = w.lock()) self->maybe_finish_close();
+        };
+        h.on_error = [w](error_code ec) {
+            if (auto self = w.lock(); self && self->events_.on_error) self->events_.on_error(ec);
+        };
+        return std::make_shared<http_upstream>(stream_.get_executor(), options_, std::move(h));
     }
 
     void maybe_finish_close() {
-        if (!closing_ || closed_ || (!session_gone_ && (posting_ || upstream_pending()))) return;
+        if (!closing_ || closed_ || (upstream_ && !upstream_->idle())) return;
         error_code ignored;
         stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
         abort();
@@ -355,11 +287,9 @@ private:
     client_options options_;
     tcp::resolver resolver_;
     beast::tcp_stream stream_;
-    beast::tcp_stream post_stream_;
     beast::flat_buffer buffer_;
-    beast::flat_buffer post_buffer_;
     std::optional<http::response_parser<http::buffer_body>> response_;
-    std::optional<http::response_parser<http::string_body>> post_response_;
+    std::shared_ptr<http_upstream> upstream_;
     std::array<char, 16 * 1024> rbuf_{};
     sse_parser parser_;
     carrier_events events_;
@@ -367,16 +297,10 @@ private:
     url url_;
     std::string target_;
     std::string reported_id_; // plain mode: the last event id the core was told of
-    std::string token_;
-    std::string upstream_;                           // framed session frames not yet posted
-    std::deque<std::pair<std::string, bool>> plain_; // plain mode: one POST per event
     std::size_t redirects_ = 0;
-    bool posting_ = false;
-    bool post_connected_ = false;
     bool closing_ = false;
     bool closed_ = false;
-    bool session_gone_ = false;                 // a POST was answered 404: nothing more goes up
-    std::unique_ptr<asio::steady_timer> gone_timer_; // then the stream ends within heartbeat.timeout
+    std::unique_ptr<asio::steady_timer> gone_timer_; // the session is gone: the stream ends within heartbeat.timeout
 };
 
 SWITCHBOARD_DECL std::shared_ptr<client_carrier> make_client_carrier(const client_strand& strand,

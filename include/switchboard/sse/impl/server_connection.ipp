@@ -20,8 +20,14 @@ constexpr std::string_view blank_line = "\n\n"; // ends the data of an event
 bool single_line(std::string_view s) noexcept { return s.find_first_of("\r\n") == std::string_view::npos; }
 } // namespace
 
-SWITCHBOARD_DECL bool wants_event_stream(const http::request<http::string_body>& req) {
+SWITCHBOARD_DECL bool wants(const http::request<http::string_body>& req) {
     return req.method() == http::verb::get && req[http::field::accept].find("text/event-stream") != std::string_view::npos;
+}
+
+SWITCHBOARD_DECL void serve(std::shared_ptr<http_exchange> x, http::request<http::string_body> req) {
+    const auto cors = x->cors(); // (a copy: the exchange is taken next)
+    auto c = x->take();
+    server_connection::serve(std::move(c.slot), std::move(c.socket), req, cors);
 }
 
 SWITCHBOARD_DECL void server_connection::serve(connection_slot slot, tcp::socket socket,

@@ -16,6 +16,15 @@
 
 namespace switchboard::detail::websocket {
 
+SWITCHBOARD_DECL bool wants(const http::request<http::string_body>& req) {
+    return boost::beast::websocket::is_upgrade(req);
+}
+
+SWITCHBOARD_DECL void serve(std::shared_ptr<http_exchange> x, http::request<http::string_body> req) {
+    auto c = x->take();
+    server_connection::upgrade(std::move(c.slot), std::move(c.socket), std::move(req), std::move(c.leftover));
+}
+
 SWITCHBOARD_DECL void server_connection::upgrade(connection_slot slot, tcp::socket socket,
                                                  http::request<http::string_body> req,
                                                  boost::beast::flat_buffer leftover) {
