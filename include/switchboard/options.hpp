@@ -98,7 +98,9 @@ struct client_options {
     /// The longest HTTP response header accepted from the server (an SSE line may be as
     /// long as an event's data allows), in bytes.
     std::size_t max_line_size = 64u << 10;
-    /// The interval between requests of the polling transport.
+    /// The interval between requests of the polling transport (the next request goes
+    /// at once when an answer says more is pending). Keep it well below the server's
+    /// heartbeat timeout, after which a client that asks nothing is taken for gone.
     std::chrono::milliseconds poll_interval{1'000};
 };
 
@@ -149,8 +151,14 @@ struct server_options {
     std::chrono::milliseconds session_timeout{60'000};
     /// The reconnection delay announced to SSE clients (the `retry:` field); 0 sends none.
     std::chrono::milliseconds sse_retry{1'000};
-    /// How long a long-polling GET is held when no event is pending.
+    /// How long a long-polling GET is held when no event is pending (then it is
+    /// answered empty); never longer than `heartbeat.interval`, the longest the server
+    /// stays silent on any transport.
     std::chrono::milliseconds long_poll_timeout{25'000};
+    /// Long-polling and polling: the most bytes of events in one answer (at least one
+    /// event goes, whatever its size); the rest waits for the next request, which a
+    /// polling client makes at once when told there is more.
+    std::size_t max_batch_bytes = 1u << 20;
     /// The web origins (`https://app.example.com`) whose pages may use this server
     /// from a browser; "*" allows any. Empty (the default): no check, and no CORS
     /// headers, so browsers allow event streams and POSTs from the server's own origin

@@ -40,6 +40,8 @@ public:
 
     virtual ~http_exchange() = default;
     virtual server_core& core() const noexcept = 0;
+    // What the connection counts against (its remote address opens sessions).
+    virtual const connection_slot& slot() const noexcept = 0;
     // Access-Control-Allow-Origin for the answer (empty: none is due).
     virtual const std::string& cors() const noexcept = 0;
     // Takes the connection over; nothing else may be called after it.

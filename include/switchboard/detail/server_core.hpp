@@ -53,6 +53,14 @@ public:
     std::shared_ptr<server_session> find_session(std::string_view token) const;
     void remove_session(server_session& s);
 
+    // Closed sessions whose last frames wait for their client's next request: a
+    // long-polling or polling client may be between requests when its session ends.
+    // `linger` keeps `c` (which answers that request) under the session's token,
+    // `take_lingering` hands it out once, `unlinger` forgets it if it is still `c`.
+    void linger(const std::shared_ptr<server_session>& s, std::shared_ptr<connection_base> c);
+    std::shared_ptr<connection_base> take_lingering(std::string_view token);
+    void unlinger(std::string_view token, const connection_base* c);
+
     void join(const std::shared_ptr<server_session>& s, std::string topic);
     void leave(const std::shared_ptr<server_session>& s, std::string_view topic);
     void publish(std::string_view topic, event e);
@@ -100,6 +108,11 @@ private:
     // Keyed by a view of each session's own token: the map keeps the session alive.
     std::unordered_map<std::string_view, std::shared_ptr<server_session>> sessions_;
     std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics_;
+    struct lingering {
+        std::shared_ptr<server_session> session;
+        std::shared_ptr<connection_base> connection;
+    };
+    std::unordered_map<std::string, lingering> lingering_; // by token
     // The sessions scheduled for a drain, in turn (docs/decisions.md, "Fan-out"): drained
     // a slice at a time, so that what arrives meanwhile (the next publish) joins the
     // sends of the sessions still waiting, and goes out in the same write.

@@ -94,6 +94,16 @@ public:
     };
     post_answer on_post(std::string_view body);
 
+    // On the strand, for carriers that answer requests (long-polling, polling): they
+    // read the replay window instead of queueing each event. The peer delivered every
+    // event up to `last` (an acknowledgement, and where an answer starts); the plan says
+    // what the window no longer holds (plan.ec: `last` was never sent).
+    resume_plan poll_from(sequence_number last) { return sm_->out.resume(last); }
+    const replay_window<shared_event>& window() const noexcept { return sm_->out; }
+    // The connection attached now, if any.
+    std::shared_ptr<connection_base> connection() const noexcept { return conn_.lock(); }
+    bool closed() const noexcept { return closed_; }
+
     // On the strand: application requests.
     void send_now(const shared_event& ev);
     void close_now(error_code ec, std::string_view reason);

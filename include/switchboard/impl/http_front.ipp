@@ -7,6 +7,7 @@
 #include <switchboard/detail/http_front.hpp>
 #include <switchboard/detail/query.hpp>
 #include <switchboard/detail/server_core.hpp>
+#include <switchboard/long_polling/server_channel.hpp>
 #include <switchboard/sse/server_connection.hpp>
 #include <switchboard/websocket/server_connection.hpp>
 
@@ -86,6 +87,7 @@ private:
 const carrier_route routes[] = {
     {&websocket::wants, &websocket::serve},
     {&sse::wants, &sse::serve},
+    {&long_polling::wants, &long_polling::serve},
 };
 
 class http_connection final : public http_exchange, public std::enable_shared_from_this<http_connection> {
@@ -193,12 +195,13 @@ private:
             return r.serve(shared_from_this(), std::move(req));
         }
         refuse_http(std::move(slot_), stream_.release_socket(), http::status::bad_request,
-                    "this endpoint serves WebSocket upgrades, event streams (Accept: text/event-stream) and "
-                    "session POSTs");
+                    "this endpoint serves WebSocket upgrades, event streams (Accept: text/event-stream), "
+                    "long-polling and polling GETs (?transport=long-polling|polling) and session POSTs");
     }
 
     // http_exchange
     server_core& core() const noexcept override { return slot_.core(); }
+    const connection_slot& slot() const noexcept override { return slot_; }
     const std::string& cors() const noexcept override { return cors_; }
     connection take() override { return {std::move(slot_), stream_.release_socket(), std::move(buffer_)}; }
     void reply(http::status status, std::string_view content_type, std::string body, bool keep_alive) override {

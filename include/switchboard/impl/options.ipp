@@ -56,6 +56,7 @@ SWITCHBOARD_DECL void validate(const server_options& o) {
     require(o.handshake_timeout.count() > 0, "handshake_timeout must be positive");
     require(o.session_timeout.count() > 0, "session_timeout must be positive");
     require(o.long_poll_timeout.count() > 0, "long_poll_timeout must be positive");
+    require(o.max_batch_bytes > 0, "max_batch_bytes must be positive");
     require(o.sse_retry.count() >= 0, "sse_retry must not be negative");
     for (const auto& origin : o.allowed_origins)
         require(!origin.empty() && origin.back() != '/' && origin.find_first_of(" \r\n") == std::string::npos,

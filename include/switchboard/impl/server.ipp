@@ -17,6 +17,7 @@
 #include <switchboard/impl/server_session.ipp>
 #include <switchboard/impl/session.ipp>
 #include <switchboard/impl/stream_connection.ipp>
+#include <switchboard/long_polling/impl/server_channel.ipp>
 #include <switchboard/sse/impl/server_connection.ipp>
 #include <switchboard/websocket/impl/server_connection.ipp>
 #endif

@@ -21,10 +21,10 @@ namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
-// A quarter of the shortest connection timing (heartbeat interval or timeout, close
-// linger), at most 1 s: deadlines are met within a tick.
+// A quarter of the shortest connection timing (heartbeat interval or timeout, a
+// long-poll's hold, close linger), at most 1 s: deadlines are met within a tick.
 std::chrono::steady_clock::duration wheel_tick(const server_options& o) {
-    const auto shortest = std::min({o.heartbeat.interval, o.heartbeat.timeout,
+    const auto shortest = std::min({o.heartbeat.interval, o.heartbeat.timeout, o.long_poll_timeout,
                                     std::chrono::milliseconds(stream_connection::linger_ms)});
     return std::min<std::chrono::steady_clock::duration>(shortest / 4, std::chrono::seconds(1));
 }
@@ -111,13 +111,17 @@ SWITCHBOARD_DECL void server_core::stop() {
     });
     std::unordered_map<std::string_view, std::shared_ptr<server_session>> sessions;
     std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics;
+    std::unordered_map<std::string, lingering> closed;
     {
         std::lock_guard lock(mutex_);
         sessions.swap(sessions_);
         topics.swap(topics_);
+        closed.swap(lingering_);
     }
     for (auto& [token, s] : sessions)
         asio::post(s->strand(), [s = s] { s->close_now(error::closed, "server stopped"); });
+    for (auto& [token, l] : closed) // their last answers wait no more
+        asio::post(l.session->strand(), [c = std::move(l.connection)] { c->close(error::closed, "server stopped"); });
     std::deque<std::shared_ptr<server_session>> ready;
     {
         std::lock_guard lock(ready_mutex_);
@@ -186,6 +190,39 @@ SWITCHBOARD_DECL void server_core::remove_session(server_session& s) {
         }
     }
     s.release_address();
+}
+
+SWITCHBOARD_DECL void server_core::linger(const std::shared_ptr<server_session>& s, std::shared_ptr<connection_base> c) {
+    lingering replaced;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopped()) return;
+        auto& entry = lingering_[std::string(s->token())];
+        replaced = std::exchange(entry, lingering{s, std::move(c)});
+    }
+}
+
+SWITCHBOARD_DECL std::shared_ptr<connection_base> server_core::take_lingering(std::string_view token) {
+    lingering taken;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = lingering_.find(std::string(token));
+        if (it == lingering_.end()) return nullptr;
+        taken = std::move(it->second);
+        lingering_.erase(it);
+    }
+    return std::move(taken.connection);
+}
+
+SWITCHBOARD_DECL void server_core::unlinger(std::string_view token, const connection_base* c) {
+    lingering gone;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = lingering_.find(std::string(token));
+        if (it == lingering_.end() || it->second.connection.get() != c) return;
+        gone = std::move(it->second);
+        lingering_.erase(it);
+    }
 }
 
 SWITCHBOARD_DECL void server_core::join(const std::shared_ptr<server_session>& s, std::string topic) {

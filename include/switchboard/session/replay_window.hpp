@@ -10,6 +10,7 @@
 #include <switchboard/session/sequence.hpp>
 
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 #include <optional>
 #include <utility>
@@ -85,10 +86,17 @@ public:
     }
 
     /// Calls `f(sequence_number, const Entry&)` for each held event after `after`, in order.
+    /// `f` may return bool: false stops the walk.
     template <class F>
     void for_each_after(sequence_number after, F&& f) const {
-        for (std::size_t i = head_; i < entries_.size(); ++i)
-            if (entries_[i].seq > after) f(entries_[i].seq, entries_[i].entry);
+        for (std::size_t i = head_; i < entries_.size(); ++i) {
+            if (entries_[i].seq <= after) continue;
+            if constexpr (std::is_same_v<std::invoke_result_t<F&, sequence_number, const Entry&>, bool>) {
+                if (!f(entries_[i].seq, entries_[i].entry)) return;
+            } else {
+                f(entries_[i].seq, entries_[i].entry);
+            }
+        }
     }
 
     /// The number of the last event pushed (0 if none).

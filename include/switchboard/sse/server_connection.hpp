@@ -46,7 +46,6 @@ private:
     void on_bytes(char*, std::size_t) override {} // a client sends nothing on this connection
     void send_heartbeat() override;
     void on_overflow() override;
-    void append_id(std::string& out, sequence_number seq, char flag) const;
 
     sequence_number resume_from_; // the welcome's id: where a reconnect resumes from
     bool welcomed_ = false;

@@ -7,7 +7,12 @@
 // Writing `text/event-stream`: the inverse of sse_parser for every event whose data has
 // no CR (an event stream cannot carry a bare CR: readers turn CR and CRLF into LF).
 
+#include <switchboard/detail/base64.hpp>
+#include <switchboard/detail/protocol.hpp>
+#include <switchboard/event.hpp>
+
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -37,6 +42,47 @@ inline void append_sse_event(std::string& out, std::string_view type, std::strin
         start = end + (data[end] == '\r' && end + 1 < data.size() && data[end + 1] == '\n' ? 2 : 1);
     }
     out += '\n';
+}
+
+// Session mode (docs/protocol.md): how an event's data travels as SSE. Text without a
+// CR goes verbatim (0); binary data ('b') and text with a CR ('e') go as base64, with
+// the flag on the id.
+inline char sse_session_flag(const event& ev) noexcept {
+    if (ev.binary) return 'b';
+    return std::memchr(ev.data.data(), '\r', ev.data.size()) ? 'e' : 0;
+}
+
+// A session-mode id line, "id: <token>-<seq>[flag]": a reconnecting EventSource sends it
+// back as Last-Event-ID, which is all a server needs to resume the session.
+inline void append_sse_session_id(std::string& out, std::string_view token, sequence_number seq, char flag) {
+    out += "id: ";
+    out += token;
+    out += '-';
+    proto::append_number(out, seq);
+    if (flag) out += flag;
+    out += '\n';
+}
+
+// A whole session-mode event: its id, type and data (copied; a stream shares the data
+// of the common case instead).
+inline void append_sse_session_event(std::string& out, std::string_view token, sequence_number seq, const event& ev) {
+    const char flag = sse_session_flag(ev);
+    append_sse_session_id(out, token, seq, flag);
+    if (flag) append_sse_event(out, ev.type, base64_encode(ev.data), {});
+    else append_sse_event(out, ev.type, ev.data, {});
+}
+
+// A session control frame (welcome, ack, gap, close) as an event of the reserved type
+// "switchboard"; a CR or LF in it (a close reason) becomes a space.
+inline void append_sse_control(std::string& out, std::string_view frame) {
+    out += "event: ";
+    out += proto::sse_control_type;
+    out += "\ndata: ";
+    const auto start = out.size();
+    out += frame;
+    for (auto i = start; i < out.size(); ++i)
+        if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
+    out += "\n\n";
 }
 
 // A comment line (a heartbeat): readers ignore it, proxies see traffic.

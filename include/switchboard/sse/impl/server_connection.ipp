@@ -69,17 +69,6 @@ SWITCHBOARD_DECL server_connection::server_connection(connection_slot slot, stre
                                                       sequence_number resume_from)
     : stream_connection(std::move(slot), std::move(socket), std::move(session), false), resume_from_(resume_from) {}
 
-SWITCHBOARD_DECL void server_connection::append_id(std::string& out, sequence_number seq, char flag) const {
-    // "<token>-<seq>[flag]": a reconnecting EventSource sends it back as Last-Event-ID,
-    // which is all the server needs to resume the session.
-    out += "id: ";
-    out += session().token();
-    out += '-';
-    proto::append_number(out, seq);
-    if (flag) out += flag;
-    out += '\n';
-}
-
 SWITCHBOARD_DECL void server_connection::send_event(sequence_number seq, const shared_event& ev) {
     if (closing() || dropped()) return;
     const auto& data = ev->data;
@@ -87,13 +76,13 @@ SWITCHBOARD_DECL void server_connection::send_event(sequence_number seq, const s
     // Session mode keeps every byte: binary data ('b') and text with a CR ('e'), which
     // an event stream cannot carry, travel as base64 with a flag on the id.
     // (Two memchr: find_first_of calls one per byte of the data.)
-    const bool has_cr = std::memchr(data.data(), '\r', data.size()) != nullptr;
-    const bool has_break = has_cr || std::memchr(data.data(), '\n', data.size()) != nullptr;
-    const bool encode = ev->binary || (session_mode && has_cr);
+    const char flag = session_mode ? sse_session_flag(*ev) : 0;
+    const bool has_break = std::memchr(data.data(), '\n', data.size()) || std::memchr(data.data(), '\r', data.size());
+    const bool encode = ev->binary || flag;
     std::string head; // plain "data: " needs no allocation
     if (session_mode) {
         head.reserve(80);
-        append_id(head, seq, ev->binary ? 'b' : has_cr ? 'e' : 0);
+        append_sse_session_id(head, session().token(), seq, flag);
     } else if (!ev->id.empty() && single_line(ev->id) && ev->id.find('\0') == std::string::npos) {
         head += "id: ";
         head += ev->id;
@@ -122,15 +111,9 @@ SWITCHBOARD_DECL void server_connection::send_control(std::string frame) {
     std::string out;
     if (!welcomed_ && !frame.empty() && frame[0] == 'W') {
         welcomed_ = true;
-        append_id(out, resume_from_, 0); // a drop before any event still resumes
+        append_sse_session_id(out, session().token(), resume_from_, 0); // a drop before any event still resumes
     }
-    for (auto& c : frame)
-        if (c == '\r' || c == '\n') c = ' '; // a close reason is one line
-    out += "event: ";
-    out += proto::sse_control_type;
-    out += "\ndata: ";
-    out += frame;
-    out += blank_line;
+    append_sse_control(out, frame);
     enqueue(out_frame{std::move(out), nullptr});
 }
 
