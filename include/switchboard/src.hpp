@@ -36,6 +36,7 @@
 #include <switchboard/impl/stream_connection.ipp>
 
 // Carriers.
+#include <switchboard/long_polling/impl/client_carrier.ipp>
 #include <switchboard/long_polling/impl/server_channel.ipp>
 #include <switchboard/sse/impl/client_carrier.ipp>
 #include <switchboard/sse/impl/server_connection.ipp>

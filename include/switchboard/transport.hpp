@@ -28,6 +28,8 @@ enum class transport_kind {
 */
 struct websocket {
     static constexpr transport_kind kind = transport_kind::websocket;
+    /// Plain mode exists (a standard peer, no session protocol).
+    static constexpr bool plain_mode = true;
     static constexpr std::string_view name = "websocket";
     /// Upstream and downstream share one connection.
     static constexpr bool full_duplex = true;
@@ -38,6 +40,8 @@ struct websocket {
 /// Server-Sent Events: a streamed `text/event-stream` GET, POST upstream.
 struct sse {
     static constexpr transport_kind kind = transport_kind::sse;
+    /// Plain mode exists (a standard peer, no session protocol).
+    static constexpr bool plain_mode = true;
     static constexpr std::string_view name = "sse";
     static constexpr bool full_duplex = false;
     static constexpr bool binary_frames = false;
@@ -46,6 +50,8 @@ struct sse {
 /// HTTP long-polling: a held GET answered when events are pending, POST upstream.
 struct long_polling {
     static constexpr transport_kind kind = transport_kind::long_polling;
+    /// Plain mode exists (no: session mode only).
+    static constexpr bool plain_mode = false;
     static constexpr std::string_view name = "long-polling";
     static constexpr bool full_duplex = false;
     static constexpr bool binary_frames = false;
@@ -54,6 +60,8 @@ struct long_polling {
 /// HTTP polling: a GET answered at once, repeated on an interval, POST upstream.
 struct polling {
     static constexpr transport_kind kind = transport_kind::polling;
+    /// Plain mode exists (no: session mode only).
+    static constexpr bool plain_mode = false;
     static constexpr std::string_view name = "polling";
     static constexpr bool full_duplex = false;
     static constexpr bool binary_frames = false;
@@ -70,6 +78,7 @@ concept transport = requires {
     { T::name } -> std::convertible_to<std::string_view>;
     { T::full_duplex } -> std::convertible_to<bool>;
     { T::binary_frames } -> std::convertible_to<bool>;
+    { T::plain_mode } -> std::convertible_to<bool>;
 };
 
 /// Every transport, in the default fallback order of `any_client`.

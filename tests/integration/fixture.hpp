@@ -14,9 +14,16 @@
 
 // The transports every integration test runs over. A test that exists for one
 // transport only says why in a comment.
-#define SWITCHBOARD_TRANSPORTS switchboard::websocket, switchboard::sse
+#define SWITCHBOARD_TRANSPORTS switchboard::websocket, switchboard::sse, switchboard::long_polling, switchboard::polling
 
 namespace harness {
+
+// The URL of a server on 127.0.0.1:`port` for a client of Transport.
+template <class Transport>
+std::string url_for(unsigned short port, const std::string& path = "/live") {
+    const char* scheme = Transport::kind == switchboard::transport_kind::websocket ? "ws" : "http";
+    return std::string(scheme) + "://127.0.0.1:" + std::to_string(port) + path;
+}
 
 // The test server: echoes every event, except
 //   type "join"/"leave": joins/leaves the topic named by the data;
@@ -48,8 +55,7 @@ struct test_server {
     // The URL of this server (through `port` when given, e.g. a proxy).
     template <class Transport>
     std::string url(unsigned short port = 0) const {
-        const char* scheme = Transport::kind == switchboard::transport_kind::websocket ? "ws" : "http";
-        return std::string(scheme) + "://127.0.0.1:" + std::to_string(port ? port : server.port()) + "/live";
+        return url_for<Transport>(port ? port : server.port());
     }
 
     // Declared first, destroyed last: the io threads may still be recording until joined.

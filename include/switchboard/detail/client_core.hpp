@@ -45,6 +45,7 @@ struct carrier_events {
     std::function<void(std::chrono::milliseconds)> on_retry;             // the server's reconnect delay
     std::function<void(std::string)> on_last_event_id;                  // plain SSE: the id in force changed
     std::function<void(error_code)> on_error;                            // reported; the connection goes on
+    std::function<sequence_number()> last_delivered;                     // session mode: the last event delivered
 };
 
 // The client half of a transport: one connection attempt and its life. Every member

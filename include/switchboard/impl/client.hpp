@@ -4,6 +4,8 @@
 #ifndef SWITCHBOARD_IMPL_CLIENT_HPP
 #define SWITCHBOARD_IMPL_CLIENT_HPP
 
+#include <switchboard/long_polling/client_carrier.hpp>
+#include <switchboard/polling/client_carrier.hpp>
 #include <switchboard/sse/client_carrier.hpp>
 #include <switchboard/websocket/client_carrier.hpp>
 
@@ -12,37 +14,30 @@
 #ifdef SWITCHBOARD_HEADER_ONLY
 #include <switchboard/impl/client_core.ipp>
 #include <switchboard/impl/http_upstream.ipp>
+#include <switchboard/long_polling/impl/client_carrier.ipp>
 #include <switchboard/sse/impl/client_carrier.ipp>
 #include <switchboard/websocket/impl/client_carrier.ipp>
 #endif
 
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace switchboard {
 namespace detail {
 
-// The client half of each transport; transports not built yet fail to connect.
+// The client half of each transport.
 template <class Transport>
 carrier_factory carrier_for() {
     if constexpr (Transport::kind == transport_kind::websocket) {
         return &websocket::make_client_carrier;
     } else if constexpr (Transport::kind == transport_kind::sse) {
         return &sse::make_client_carrier;
+    } else if constexpr (Transport::kind == transport_kind::long_polling) {
+        return [](const client_strand& s, const client_options& o) { return long_polling::make_client_carrier(s, o, true); };
     } else {
-        struct unavailable final : client_carrier {
-            void connect(const url&, std::string, std::string, carrier_events,
-                         std::function<void(error_code)> done) override {
-                done(error::transport_unavailable);
-            }
-            void send_event(sequence_number, const event&) override {}
-            void send_control(std::string) override {}
-            void close() override {}
-            void abort() override {}
-        };
-        return [](const client_strand&, const client_options&) -> std::shared_ptr<client_carrier> {
-            return std::make_shared<unavailable>();
-        };
+        static_assert(Transport::kind == transport_kind::polling);
+        return &polling::make_client_carrier;
     }
 }
 
@@ -66,9 +61,21 @@ inline std::shared_ptr<client_core> make_client_core(boost::asio::any_io_executo
 
 } // namespace detail
 
+namespace detail {
+// Options a client of Transport can use: a transport without a plain standard (long-polling,
+// polling) speaks session mode only.
+template <class Transport>
+client_options usable_with(client_options o) {
+    if (!Transport::plain_mode && !o.session)
+        throw std::invalid_argument("switchboard: " + std::string(Transport::name) +
+                                    " has no plain mode (client_options::session must be true)");
+    return o;
+}
+} // namespace detail
+
 template <transport Transport>
 basic_client<Transport>::basic_client(executor_type ex, std::string_view url, client_options options)
-    : detail::client_base(detail::make_client_core(std::move(ex), url, std::move(options),
+    : detail::client_base(detail::make_client_core(std::move(ex), url, detail::usable_with<Transport>(std::move(options)),
                                                    {detail::carrier_choice{Transport::kind, detail::carrier_for<Transport>()}})) {}
 
 inline any_client::any_client(executor_type ex, std::string_view url, client_options options,

@@ -73,6 +73,10 @@ SWITCHBOARD_DECL carrier_events client_core::events_for(std::uint64_t gen) {
         if (auto self = w.lock(); self && gen == self->generation_ && self->on_error && !self->silenced())
             self->on_error(ec);
     };
+    ev.last_delivered = [w]() -> sequence_number {
+        auto self = w.lock();
+        return self ? self->in_.last_delivered() : 0;
+    };
     return ev;
 }
 

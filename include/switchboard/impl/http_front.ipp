@@ -83,11 +83,12 @@ private:
 };
 } // namespace
 
-// The routes of the carriers, asked in turn.
+// The routes of the carriers, asked in turn, the most specific first (a long-poll
+// names its transport in the query, whatever it accepts).
 const carrier_route routes[] = {
     {&websocket::wants, &websocket::serve},
-    {&sse::wants, &sse::serve},
     {&long_polling::wants, &long_polling::serve},
+    {&sse::wants, &sse::serve},
 };
 
 class http_connection final : public http_exchange, public std::enable_shared_from_this<http_connection> {

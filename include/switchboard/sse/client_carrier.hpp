@@ -13,6 +13,14 @@
 
 namespace switchboard::detail::sse {
 
+// Session mode over SSE framing (the SSE stream, and long-polling and polling bodies):
+// decodes one event, a control frame (type "switchboard") or an application event
+// whose id is "<token>-<seq>[flag]" (docs/protocol.md), and passes it to
+// `events.on_frame`. A welcome's token is stored in `token`. Returns the error that
+// ends the connection, if the event breaks the protocol.
+SWITCHBOARD_DECL error_code deliver_session_event(event e, std::size_t max_message_size, const carrier_events& events,
+                                                  std::string& token);
+
 // Makes the client half of one SSE connection.
 SWITCHBOARD_DECL std::shared_ptr<client_carrier> make_client_carrier(const client_strand& strand,
                                                                      const client_options& options);

@@ -197,36 +197,9 @@ public:
     void on_event(event e) {
         if (closed_) return;
         if (!options_.session) return events_.on_plain(std::move(e));
-        if (e.type == proto::sse_control_type) {
-            auto f = proto::parse(e.data);
-            if (!f || f->k == proto::kind::event) return end(error::protocol_violation);
-            if (f->k == proto::kind::welcome) {
-                auto w = proto::parse_welcome(f->body);
-                if (!w) return end(error::protocol_violation);
-                upstream_->set_token(w->token); // sends made before it can go now
-            }
-            events_.on_frame(*f, {});
-            return;
-        }
-        // "<token>-<seq>[flag]": 'b' binary, 'e' text, both base64.
-        const std::string_view id = e.id;
-        const auto dash = id.find('-');
-        proto::frame f;
-        f.k = proto::kind::event;
-        std::string_view rest = dash == std::string_view::npos ? std::string_view{} : id.substr(dash + 1);
-        if (!proto::read_number(rest, f.a) || f.a == 0 || rest.size() > 1) return end(error::protocol_violation);
-        const char flag = rest.empty() ? 0 : rest[0];
-        if (flag != 0 && flag != 'b' && flag != 'e') return end(error::protocol_violation);
-        f.binary = flag == 'b';
-        f.type = e.type;
-        std::string data = std::move(e.data);
-        if (flag) {
-            auto decoded = base64_decode(data);
-            if (!decoded) return end(error::protocol_violation);
-            data = std::move(*decoded);
-        }
-        if (data.size() > options_.max_message_size) return end(error::message_too_big);
-        events_.on_frame(f, std::move(data));
+        std::string token;
+        if (auto ec = deliver_session_event(std::move(e), options_.max_message_size, events_, token)) return end(ec);
+        if (!token.empty() && !closed_) upstream_->set_token(std::move(token)); // sends made before it can go now
     }
     void on_retry(std::chrono::milliseconds delay) {
         if (!closed_ && events_.on_retry) events_.on_retry(delay);
@@ -302,6 +275,41 @@ private:
     bool closed_ = false;
     std::unique_ptr<asio::steady_timer> gone_timer_; // the session is gone: the stream ends within heartbeat.timeout
 };
+
+SWITCHBOARD_DECL error_code deliver_session_event(event e, std::size_t max_message_size, const carrier_events& events,
+                                                  std::string& token) {
+    if (e.type == proto::sse_control_type) {
+        auto f = proto::parse(e.data);
+        if (!f || f->k == proto::kind::event) return error::protocol_violation;
+        if (f->k == proto::kind::welcome) {
+            auto w = proto::parse_welcome(f->body);
+            if (!w) return error::protocol_violation;
+            token = w->token;
+        }
+        events.on_frame(*f, {});
+        return {};
+    }
+    // "<token>-<seq>[flag]": 'b' binary, 'e' text, both base64.
+    const std::string_view id = e.id;
+    const auto dash = id.find('-');
+    proto::frame f;
+    f.k = proto::kind::event;
+    std::string_view rest = dash == std::string_view::npos ? std::string_view{} : id.substr(dash + 1);
+    if (!proto::read_number(rest, f.a) || f.a == 0 || rest.size() > 1) return error::protocol_violation;
+    const char flag = rest.empty() ? 0 : rest[0];
+    if (flag != 0 && flag != 'b' && flag != 'e') return error::protocol_violation;
+    f.binary = flag == 'b';
+    f.type = e.type;
+    std::string data = std::move(e.data);
+    if (flag) {
+        auto decoded = base64_decode(data);
+        if (!decoded) return error::protocol_violation;
+        data = std::move(*decoded);
+    }
+    if (data.size() > max_message_size) return error::message_too_big;
+    events.on_frame(f, std::move(data));
+    return {};
+}
 
 SWITCHBOARD_DECL std::shared_ptr<client_carrier> make_client_carrier(const client_strand& strand,
                                                                      const client_options& options) {
