@@ -90,9 +90,11 @@ struct test_client {
     test_client(const test_client&) = delete;
     test_client& operator=(const test_client&) = delete;
 
-    // Short reconnect delays, unless the test chose its own longest delay.
+    // Short reconnect delays, unless the test chose its own longest delay; polling
+    // every 50 ms unless the test chose an interval.
     static switchboard::client_options fast(switchboard::client_options o) {
         o.reconnect.initial_delay = std::chrono::milliseconds(20);
+        if (o.poll_interval == switchboard::client_options{}.poll_interval) o.poll_interval = std::chrono::milliseconds(50);
         if (o.reconnect.max_delay == switchboard::reconnect_options{}.max_delay)
             o.reconnect.max_delay = std::chrono::milliseconds(200);
         return o;

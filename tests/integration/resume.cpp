@@ -130,6 +130,9 @@ TEMPLATE_TEST_CASE("a client that returns after its session expired is told, and
                    "[integration]", SWITCHBOARD_TRANSPORTS) {
     sb::server_options o;
     o.session_timeout = 100ms;
+    // Long-polling and polling clients are known gone when they ask nothing for the
+    // heartbeat timeout (a stream's drop is seen at once).
+    o.heartbeat = {.interval = 100ms, .timeout = 400ms};
     test_server srv(o);
     tcp_proxy proxy(srv.server.port());
     test_client<TestType> c(srv.io.ioc, srv.template url<TestType>(proxy.port()));

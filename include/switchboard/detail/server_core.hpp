@@ -26,6 +26,17 @@
 
 namespace switchboard::detail {
 
+// What a closed session leaves for its client's next request (long-polling, polling:
+// a client between requests when its session ends learns how it ended from it).
+class lingering_connection {
+public:
+    // The server stopped: stop waiting (called on the session's strand).
+    virtual void stop_lingering() = 0;
+
+protected:
+    ~lingering_connection() = default;
+};
+
 class server_core : public std::enable_shared_from_this<server_core> {
 public:
     server_core(asio::io_context& ioc, server_options o);
@@ -57,9 +68,9 @@ public:
     // long-polling or polling client may be between requests when its session ends.
     // `linger` keeps `c` (which answers that request) under the session's token,
     // `take_lingering` hands it out once, `unlinger` forgets it if it is still `c`.
-    void linger(const std::shared_ptr<server_session>& s, std::shared_ptr<connection_base> c);
-    std::shared_ptr<connection_base> take_lingering(std::string_view token);
-    void unlinger(std::string_view token, const connection_base* c);
+    void linger(const std::shared_ptr<server_session>& s, std::shared_ptr<lingering_connection> c);
+    std::shared_ptr<lingering_connection> take_lingering(std::string_view token);
+    void unlinger(std::string_view token, const lingering_connection* c);
 
     void join(const std::shared_ptr<server_session>& s, std::string topic);
     void leave(const std::shared_ptr<server_session>& s, std::string_view topic);
@@ -110,7 +121,7 @@ private:
     std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics_;
     struct lingering {
         std::shared_ptr<server_session> session;
-        std::shared_ptr<connection_base> connection;
+        std::shared_ptr<lingering_connection> connection;
     };
     std::unordered_map<std::string, lingering> lingering_; // by token
     // The sessions scheduled for a drain, in turn (docs/decisions.md, "Fan-out"): drained

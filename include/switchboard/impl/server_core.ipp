@@ -109,19 +109,20 @@ SWITCHBOARD_DECL void server_core::stop() {
         self->acceptor_.close(ignored);
         self->accept_timer_.cancel();
     });
-    std::unordered_map<std::string_view, std::shared_ptr<server_session>> sessions;
-    std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics;
+    // Each session leaves the registry and its topics as it closes: until then a
+    // request for it still finds it (and, if its client polls, how it ended).
+    std::vector<std::shared_ptr<server_session>> sessions;
     std::unordered_map<std::string, lingering> closed;
     {
         std::lock_guard lock(mutex_);
-        sessions.swap(sessions_);
-        topics.swap(topics_);
+        sessions.reserve(sessions_.size());
+        for (const auto& [token, s] : sessions_) sessions.push_back(s);
         closed.swap(lingering_);
     }
-    for (auto& [token, s] : sessions)
-        asio::post(s->strand(), [s = s] { s->close_now(error::closed, "server stopped"); });
+    for (const auto& s : sessions)
+        asio::post(s->strand(), [s] { s->close_now(error::closed, "server stopped"); });
     for (auto& [token, l] : closed) // their last answers wait no more
-        asio::post(l.session->strand(), [c = std::move(l.connection)] { c->close(error::closed, "server stopped"); });
+        asio::post(l.session->strand(), [c = std::move(l.connection)] { c->stop_lingering(); });
     std::deque<std::shared_ptr<server_session>> ready;
     {
         std::lock_guard lock(ready_mutex_);
@@ -192,17 +193,17 @@ SWITCHBOARD_DECL void server_core::remove_session(server_session& s) {
     s.release_address();
 }
 
-SWITCHBOARD_DECL void server_core::linger(const std::shared_ptr<server_session>& s, std::shared_ptr<connection_base> c) {
+SWITCHBOARD_DECL void server_core::linger(const std::shared_ptr<server_session>& s,
+                                          std::shared_ptr<lingering_connection> c) {
     lingering replaced;
     {
         std::lock_guard lock(mutex_);
-        if (stopped()) return;
         auto& entry = lingering_[std::string(s->token())];
         replaced = std::exchange(entry, lingering{s, std::move(c)});
     }
 }
 
-SWITCHBOARD_DECL std::shared_ptr<connection_base> server_core::take_lingering(std::string_view token) {
+SWITCHBOARD_DECL std::shared_ptr<lingering_connection> server_core::take_lingering(std::string_view token) {
     lingering taken;
     {
         std::lock_guard lock(mutex_);
@@ -214,7 +215,7 @@ SWITCHBOARD_DECL std::shared_ptr<connection_base> server_core::take_lingering(st
     return std::move(taken.connection);
 }
 
-SWITCHBOARD_DECL void server_core::unlinger(std::string_view token, const connection_base* c) {
+SWITCHBOARD_DECL void server_core::unlinger(std::string_view token, const lingering_connection* c) {
     lingering gone;
     {
         std::lock_guard lock(mutex_);

@@ -13,6 +13,7 @@
 // answer. docs/protocol.md has the wire format.
 
 #include <switchboard/detail/http_front.hpp>
+#include <switchboard/detail/server_core.hpp>
 #include <switchboard/detail/server_session.hpp>
 #include <switchboard/detail/timer_wheel.hpp>
 
@@ -34,9 +35,13 @@ SWITCHBOARD_DECL void serve(std::shared_ptr<http_exchange> x, http::request<http
 
 class server_channel final : public connection_base,
                              public wakeable,
+                             public lingering_connection,
                              public std::enable_shared_from_this<server_channel> {
 public:
     using clock = std::chrono::steady_clock;
+
+    // How long a closed session's last frames wait for a request on a stopped server.
+    static constexpr int linger_ms = 5000;
 
     // `hold`: long-polling (a GET with nothing to answer waits), else polling.
     SWITCHBOARD_DECL server_channel(std::shared_ptr<server_session> session, bool hold);
@@ -58,12 +63,14 @@ public:
     void begin_batch() override { batching_ = true; }
     SWITCHBOARD_DECL void end_batch() override;
     SWITCHBOARD_DECL void wake(clock::time_point when) override;
+    void stop_lingering() override { end(); }
 
 private:
     bool has_news() const noexcept;
     void answer_soon();
     void answer();
     void arm(clock::time_point when);
+    void linger();
     void end();
 
     std::shared_ptr<server_session> session_;
@@ -79,6 +86,7 @@ private:
     bool batching_ = false;
     bool answer_wanted_ = false; // in a batch: answer at its end
     bool answer_posted_ = false;
+    bool overflowed_ = false; // past max_queued_bytes: closed as a slow consumer
     bool closing_ = false; // the session ended or moved on: what is left goes, then the end
     bool ended_ = false;
 };

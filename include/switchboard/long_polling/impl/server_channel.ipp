@@ -118,7 +118,12 @@ SWITCHBOARD_DECL void server_channel::on_get(std::shared_ptr<http_exchange> x, s
 }
 
 SWITCHBOARD_DECL void server_channel::send_event(sequence_number, const shared_event&) {
-    // The window holds the event: an answer reads it from there.
+    // The window holds the event: an answer reads it from there. What waits for the
+    // client counts against max_queued_bytes, as a stream's queue does.
+    if (!closing_ && session_->window().bytes() > session_->options().max_queued_bytes) {
+        overflowed_ = true; // the last answer carries the close, not the events
+        return session_->close_now(error::queue_full, "slow consumer");
+    }
     answer_soon();
 }
 
@@ -133,13 +138,24 @@ SWITCHBOARD_DECL void server_channel::send_control(std::string frame) {
 }
 
 SWITCHBOARD_DECL void server_channel::close(error_code, std::string_view) {
-    if (ended_) return;
-    if (closing_) return end(); // again (the server stopping): nothing waits any more
+    if (ended_ || closing_) return;
     closing_ = true;
     if (held_) answer();
     if (ended_) return;
     // A close frame not yet delivered waits for the client's next request, a bounded time.
-    if (close_.empty() || session_->core().stopped()) return end();
+    if (close_.empty()) return end();
+    linger();
+}
+
+SWITCHBOARD_DECL void server_channel::linger() {
+    // Up to heartbeat.timeout (the longest a live client is silent); on a stopped
+    // server no longer than a closing stream lingers.
+    const auto& o = session_->options();
+    const auto wait = session_->core().stopped()
+                          ? std::min<clock::duration>(o.heartbeat.timeout, std::chrono::milliseconds(linger_ms))
+                          : clock::duration(o.heartbeat.timeout);
+    idle_until_ = clock::now() + wait;
+    arm(idle_until_);
     session_->core().linger(session_, shared_from_this());
 }
 
@@ -175,7 +191,7 @@ SWITCHBOARD_DECL void server_channel::answer() {
     if (auto plan = session_->poll_from(acked_); plan.lost) append_sse_control(body, proto::encode_gap(*plan.lost));
     const auto max = session_->options().max_batch_bytes;
     bool any = false, more = false;
-    session_->window().for_each_after(acked_, [&](sequence_number seq, const shared_event& ev) {
+    if (!overflowed_) session_->window().for_each_after(acked_, [&](sequence_number seq, const shared_event& ev) {
         if (any && body.size() + ev->data.size() > max) {
             more = true;
             return false;
@@ -192,7 +208,7 @@ SWITCHBOARD_DECL void server_channel::answer() {
     arm(idle_until_);
     if (!closing_) return;
     if (close_.empty()) return end();
-    session_->core().linger(session_, shared_from_this()); // the rest goes with the next request
+    linger(); // the rest goes with the next request
 }
 
 SWITCHBOARD_DECL void server_channel::arm(clock::time_point when) {
