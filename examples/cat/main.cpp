@@ -7,7 +7,8 @@
 // --json one JSON object per line: {"type","data","id","binary"}. Sends each --send
 // and each line of standard input as an event. Exits 0 when the server closes the
 // session cleanly, or at the end of standard input once everything sent was
-// acknowledged (after --linger milliseconds more of printing, default 250); exits 1
+// acknowledged (after --linger milliseconds more of printing, default 250, 1250 over
+// polling: an echo comes with the next poll); exits 1
 // with a one-line error on failure, 2 on bad usage.
 //
 // Distributed under the Boost Software License, Version 1.0.
@@ -31,7 +32,7 @@ struct arguments {
     bool json = false;
     std::vector<std::string> sends;
     std::string type = "message";
-    int linger_ms = 250;
+    int linger_ms = -1; // -1: 250 ms, plus the poll interval over polling
     std::string url;
 };
 
@@ -83,7 +84,7 @@ void print(const sb::event& e, bool json) {
 }
 
 // Runs with a client of type Client (basic_client<Transport>, or any_client for
-// --transport auto: WebSocket, else SSE); `name` names the transport in errors.
+// --transport auto: WebSocket, else SSE, else long-polling, else polling); `name` names the transport in errors.
 template <class Client>
 int run(const arguments& args, std::string_view name) {
     asio::io_context ioc;
@@ -123,7 +124,10 @@ int run(const arguments& args, std::string_view name) {
             });
         }
         asio::post(ioc, [&] {
-            auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(args.linger_ms));
+            // Over polling an echo comes with the next poll, up to poll_interval later.
+            const int linger = args.linger_ms >= 0 ? args.linger_ms
+                                                   : 250 + (name == sb::polling::name ? 1000 : 0);
+            auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(linger));
             timer->async_wait([&, timer](sb::error_code) {
                 stdin_done = true;
                 client->async_close([&](sb::error_code ec) {
@@ -153,6 +157,8 @@ int run(const arguments& args, std::string_view name) {
 
 int main(int argc, char** argv) {
     const auto args = parse(argc, argv);
+    if (args.plain && (args.transport == "long-polling" || args.transport == "polling"))
+        usage(args.transport + " has no plain mode: it speaks the session protocol only");
     if (args.transport == "auto") return run<sb::any_client>(args, "auto");
     if (args.transport == "websocket") return run<sb::basic_client<sb::websocket>>(args, sb::websocket::name);
     if (args.transport == "sse") return run<sb::basic_client<sb::sse>>(args, sb::sse::name);

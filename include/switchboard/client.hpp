@@ -196,7 +196,7 @@ public:
     `current_transport()` tells which one is in use.
 
     @code
-    switchboard::any_client client{ioc, "http://127.0.0.1:8080/live"}; // websocket, else sse
+    switchboard::any_client client{ioc, "http://127.0.0.1:8080/live"}; // websocket, sse, long-polling, polling
     @endcode
 
     Its members are those of `detail::client_base`, as for `basic_client`.
@@ -209,13 +209,13 @@ public:
         @throws std::invalid_argument for a malformed URL, bad options or an empty list.
     */
     any_client(executor_type ex, std::string_view url, client_options options = {},
-               std::vector<transport_kind> transports = {transport_kind::websocket, transport_kind::sse});
+               std::vector<transport_kind> transports = {all_transports.begin(), all_transports.end()});
 
     /// A client whose operations run on `ctx`'s executor (e.g. an `io_context`).
     template <class ExecutionContext>
         requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
     any_client(ExecutionContext& ctx, std::string_view url, client_options options = {},
-               std::vector<transport_kind> transports = {transport_kind::websocket, transport_kind::sse})
+               std::vector<transport_kind> transports = {all_transports.begin(), all_transports.end()})
         : any_client(executor_type(ctx.get_executor()), url, std::move(options), std::move(transports)) {}
 };
 

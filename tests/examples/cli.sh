@@ -41,8 +41,12 @@ err=$("$cat_bin" "ws://127.0.0.1:1/live" < /dev/null 2>&1 >/dev/null); code=$?
 check "a refused connection exits 1" 1 "$code"
 check "with a one-line error" 1 "$(printf '%s\n' "$err" | wc -l)"
 
-err=$("$cat_bin" --transport polling "http://127.0.0.1:$port/live" < /dev/null 2>&1 >/dev/null); code=$?
-check "a transport not built yet fails clearly" "1:switchboard-cat: the polling transport is not available in this build" "$code:$err"
+for t in long-polling polling; do
+  out=$(printf 'one\ntwo\n' | "$cat_bin" --transport $t --send zero "$http_url"); code=$?
+  check "--transport $t: echoed in order over GETs and POSTs" $'zero\none\ntwo:0' "$out:$code"
+  err=$("$cat_bin" --transport $t --plain "$http_url" < /dev/null 2>&1 >/dev/null); code=$?
+  check "--transport $t --plain is refused clearly" "2:switchboard-cat: $t has no plain mode: it speaks the session protocol only" "$code:$(head -1 <<< "$err")"
+done
 
 "$cat_bin" --bogus "$url" < /dev/null > /dev/null 2>&1; code=$?
 check "bad usage exits 2" 2 "$code"
