@@ -81,10 +81,21 @@ public:
     void block(bool b) { state_->blocked = b; }
     // While true, answer WebSocket upgrade requests 403 (as some proxies do) and pass
     // every other request on.
-    void refuse_upgrades(bool b) { state_->refuse_upgrades = b; }
+    void refuse_upgrades(bool b) { refuse_requests_with(b ? "upgrade: websocket" : ""); }
+    // While not empty, answer 403 to every request whose head (lower-cased) contains
+    // `needle`, e.g. "transport=long-polling".
+    void refuse_requests_with(std::string needle) {
+        std::lock_guard lock(state_->mutex);
+        state_->refuse = std::move(needle);
+        state_->screening = !state_->refuse.empty() || state_->hold_streams;
+    }
     // While true, hold back everything the server sends on event streams (requests
     // that accept text/event-stream), as a proxy that buffers responses does.
-    void hold_streams(bool b) { state_->hold_streams = b; }
+    void hold_streams(bool b) {
+        std::lock_guard lock(state_->mutex);
+        state_->hold_streams = b;
+        state_->screening = !state_->refuse.empty() || b;
+    }
     int refused_upgrades() const { return state_->refused.load(); }
     int connections() const { return state_->accepted.load(); }
 
@@ -120,8 +131,9 @@ private:
         std::mutex mutex;
         std::vector<std::weak_ptr<pair>> pairs;
         std::atomic<bool> blocked{false};
-        std::atomic<bool> refuse_upgrades{false};
-        std::atomic<bool> hold_streams{false};
+        std::atomic<bool> screening{false}; // a request head is read first (refuse, hold_streams)
+        std::string refuse;                 // (mutex)
+        bool hold_streams = false;          // (mutex)
         std::atomic<int> accepted{0};
         std::atomic<int> refused{0};
         int cuts = 0;
@@ -139,7 +151,7 @@ private:
                     std::lock_guard lock(s->mutex);
                     s->pairs.push_back(p);
                 }
-                if (s->refuse_upgrades || s->hold_streams) screen(p, s);
+                if (s->screening) screen(p, s);
                 else connect(p);
             }
             accept();
@@ -159,7 +171,7 @@ private:
                                                  });
                            });
     }
-    // Reads the request head: an upgrade may be refused, an event stream held back,
+    // Reads the request head: a request may be refused, an event stream held back,
     // anything else is passed on.
     void screen(const std::shared_ptr<pair>& p, const std::shared_ptr<shared>& s) {
         asio::async_read_until(p->a, asio::dynamic_buffer(p->head), "\r\n\r\n",
@@ -167,10 +179,16 @@ private:
                                    if (ec) return close(p);
                                    std::string lower = p->head;
                                    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                                   if (s->hold_streams && lower.find("text/event-stream") != std::string::npos)
+                                   std::string refuse;
+                                   bool hold = false;
+                                   {
+                                       std::lock_guard lock(s->mutex);
+                                       refuse = s->refuse;
+                                       hold = s->hold_streams;
+                                   }
+                                   if (hold && lower.find("text/event-stream") != std::string::npos)
                                        return connect(p, true);
-                                   if (!s->refuse_upgrades || lower.find("upgrade: websocket") == std::string::npos)
-                                       return connect(p);
+                                   if (refuse.empty() || lower.find(refuse) == std::string::npos) return connect(p);
                                    ++s->refused;
                                    static const std::string forbidden =
                                        "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";

@@ -236,3 +236,42 @@ TEST_CASE("a session falls back from WebSocket to SSE mid-stream and loses and d
     CHECK(proxy.refused_upgrades() >= 1);
     CHECK(srv.opened.size() == 1); // one session throughout, on two transports
 }
+
+TEST_CASE("one session falls back WebSocket -> SSE -> long-polling -> polling mid-stream, losing and duplicating nothing") {
+    test_server srv;
+    tcp_proxy proxy(srv.server.port());
+    sb::client_options o;
+    o.connect_timeout = 500ms; // a held-back event stream is given up on after this
+    any_test_client c(srv.io.ioc, "http://127.0.0.1:" + std::to_string(proxy.port()) + "/live", o);
+    c.connect();
+    REQUIRE(c.client.current_transport() == sb::transport_kind::websocket);
+    c.send({.type = "join", .data = "news"});
+    REQUIRE(wait_until([&] { return srv.received.size() >= 1; }));
+
+    constexpr int downstream = 2000, upstream = downstream / 7;
+    for (int i = 1; i <= downstream; ++i) {
+        srv.server.publish("news", {.type = "news", .data = std::to_string(i)});
+        if (i % 7 == 0) c.send({.type = "up", .data = std::to_string(i / 7)});
+        // Each step the network gets worse, and drops what is open.
+        if (i == 400) proxy.refuse_upgrades(true);                           // no WebSocket
+        if (i == 900) proxy.hold_streams(true);                              // event streams buffered
+        if (i == 1400) proxy.refuse_requests_with("transport=long-polling"); // no held GETs (a client never goes back)
+        if (i == 400 || i == 900 || i == 1400) {
+            proxy.cut();
+            const auto before = c.client.current_transport();
+            INFO("step at event " << i << " from " << before);
+            REQUIRE(wait_until([&] { return c.client.current_transport() != before; }));
+            REQUIRE(wait_until([&] { return c.client.current_state() == sb::state::open; }));
+        }
+        if (i % 100 == 0) std::this_thread::sleep_for(2ms);
+    }
+    INFO("server received " << of_type(srv.received.items(), "up").size() << " ups; client got "
+                             << of_type(c.events.items(), "news").size() << " news, " << of_type(c.events.items(), "up").size()
+                             << " ups; state " << c.client.current_state() << " on " << c.client.current_transport());
+    check_exactly_once(srv, c, downstream, upstream);
+    CHECK(c.client.current_transport() == sb::transport_kind::polling);
+    CHECK(srv.opened.size() == 1); // one session throughout, on four transports
+    const auto errors = c.errors.items();
+    CHECK(errors == std::vector<sb::error_code>{sb::error::bad_http_status, sb::error::handshake_timeout,
+                                                sb::error::bad_http_status});
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Interop: the switchboard server with the npm `ws` and Python `websockets` clients
-# and the npm `eventsource` client; the switchboard client (switchboard-cat) against
+# Interop: the switchboard server with the npm `ws` and Python `websockets` clients,
+# the npm `eventsource` client, and a standard-library Python long-polling and polling
+# client written from docs/protocol.md alone; the switchboard client (switchboard-cat) against
 # npm ws, Python websockets and a Node http SSE server.
 #   run.sh ECHO_SERVER CAT
 set -uo pipefail
@@ -21,6 +22,9 @@ wait_port "$port"
 node "$here/ws_peer.js" client "ws://127.0.0.1:$port/live"; check "npm ws client against the switchboard server" $?
 "$py" "$here/py_peer.py" client "ws://127.0.0.1:$port/live"; check "Python websockets client against the switchboard server" $?
 node "$here/sse_peer.js" client "http://127.0.0.1:$port/live"; check "npm eventsource client against the switchboard server" $?
+for t in long-polling polling; do
+  "$py" "$here/poll_peer.py" "http://127.0.0.1:$port/live" $t; check "a Python $t client written from docs/protocol.md" $?
+done
 
 expected=$'one\ntwo\nthree'
 port=$(free_port)

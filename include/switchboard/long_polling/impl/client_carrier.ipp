@@ -129,7 +129,6 @@ private:
     void write_request() {
         auto req = std::make_shared<http::request<http::empty_body>>(http::verb::get, target_, 11);
         req->set(http::field::host, url_.authority());
-        req->set(http::field::accept, "text/event-stream");
         req->set(http::field::user_agent, "switchboard");
         req->keep_alive(true);
         stream_.expires_after(options_.connect_timeout);

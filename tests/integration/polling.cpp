@@ -1,0 +1,204 @@
+// Long-polling and polling on the wire (docs/protocol.md, section 6): each case sends
+// raw HTTP requests to the server and reads the answers with the SSE parser, as a
+// third-party client would. The client side is covered by every templated case.
+// Distributed under the Boost Software License, Version 1.0.
+#include "raw.hpp"
+
+#include <future>
+
+using namespace harness;
+using namespace harness::raw;
+using namespace std::chrono_literals;
+
+namespace {
+
+// One answer of a poll: its status, headers and the events of its body.
+struct answer {
+    http::response<http::string_body> res;
+    std::vector<sb::event> events;
+    std::vector<std::string> comments;
+    void on_event(sb::event e) { events.push_back(std::move(e)); }
+    void on_retry(std::chrono::milliseconds) {}
+    void on_comment(std::string_view c) { comments.emplace_back(c); }
+    std::vector<std::string> data(const std::string& type) const {
+        std::vector<std::string> out;
+        for (const auto& e : events)
+            if (e.type == type) out.push_back(e.data);
+        return out;
+    }
+};
+
+answer get(unsigned short port, const std::string& target, const std::string& extra_header = {}) {
+    answer a;
+    a.res = http_get(port, target, extra_header);
+    sb::detail::sse_parser parser;
+    REQUIRE(!parser.feed(a.res.body(), a));
+    return a;
+}
+
+// A session opened by a raw long-polling (or polling) handshake.
+struct poll_session {
+    unsigned short port;
+    std::string transport;
+    std::string token;
+    poll_session(unsigned short p, std::string t = "long-polling") : port(p), transport(std::move(t)) {
+        auto a = get(port, "/live?sb=1&transport=" + transport);
+        REQUIRE(a.res.result() == http::status::ok);
+        CHECK(a.res[http::field::content_type] == "text/event-stream; charset=utf-8");
+        REQUIRE(a.events.size() == 1);
+        REQUIRE(a.events[0].type == "switchboard");
+        token = sb::detail::proto::parse_welcome(a.events[0].data.substr(1))->token;
+    }
+    std::string target(std::uint64_t last) const {
+        return "/live?sb=1&transport=" + transport + "&token=" + token + "&last=" + std::to_string(last) + "&poll=1";
+    }
+    answer poll(std::uint64_t last) const { return get(port, target(last)); }
+    std::future<answer> poll_async(std::uint64_t last) const {
+        return std::async(std::launch::async, [this, last] { return poll(last); });
+    }
+    http::response<http::string_body> post(std::string body) const {
+        return request(port, http::verb::post, "/live?sb=1&token=" + token, std::move(body));
+    }
+};
+
+} // namespace
+
+TEST_CASE("a long-poll is held until an event comes, then answered with it at once") {
+    test_server srv;
+    poll_session s(srv.server.port());
+    auto held = s.poll_async(0);
+    CHECK(held.wait_for(300ms) == std::future_status::timeout); // nothing to answer yet
+    const auto sent = std::chrono::steady_clock::now();
+    REQUIRE(s.post(framed({"E1 t echo\nhello"})).result() == http::status::ok);
+    REQUIRE(held.wait_for(5s) == std::future_status::ready);
+    CHECK(std::chrono::steady_clock::now() - sent < 1s); // the event, not long_poll_timeout (25 s)
+    const auto a = held.get();
+    CHECK(a.data("echo") == std::vector<std::string>{"hello"});
+    CHECK(a.events[0].id == s.token + "-1");
+}
+
+TEST_CASE("an answer lost in transit is sent again by the next GET; an acknowledged one is not") {
+    sb::server_options o;
+    o.long_poll_timeout = 200ms;
+    test_server srv(o);
+    poll_session s(srv.server.port(), "polling");
+    REQUIRE(s.post(framed({"E1 t echo\none", "E2 t echo\ntwo"})).result() == http::status::ok);
+    REQUIRE(wait_until([&] { return s.poll(0).data("echo").size() == 2; }));
+    // The client never saw that answer: it asks from 0 again and gets both again.
+    CHECK(s.poll(0).data("echo") == std::vector<std::string>{"one", "two"});
+    // It delivered the first only.
+    CHECK(s.poll(1).data("echo") == std::vector<std::string>{"two"});
+    // Both acknowledged: nothing more, and nothing older ever again.
+    CHECK(s.poll(2).events.empty());
+    CHECK(s.poll(1).data("echo").empty()); // (event 2 left the window with the acknowledgement)
+}
+
+TEST_CASE("a second GET for a session ends the held one with an empty answer") {
+    test_server srv;
+    poll_session s(srv.server.port());
+    auto first = s.poll_async(0);
+    CHECK(first.wait_for(300ms) == std::future_status::timeout);
+    auto second = s.poll_async(0);
+    REQUIRE(first.wait_for(5s) == std::future_status::ready);
+    const auto a = first.get();
+    CHECK(a.res.result() == http::status::ok);
+    CHECK(a.res.body().empty());
+    // The second is the one held now: the event goes to it, once.
+    REQUIRE(s.post(framed({"E1 t echo\nonce"})).result() == http::status::ok);
+    REQUIRE(second.wait_for(5s) == std::future_status::ready);
+    CHECK(second.get().data("echo") == std::vector<std::string>{"once"});
+}
+
+TEST_CASE("long_poll_timeout: a held GET with nothing to send is answered empty") {
+    sb::server_options o;
+    o.long_poll_timeout = 300ms;
+    test_server srv(o);
+    poll_session s(srv.server.port());
+    const auto start = std::chrono::steady_clock::now();
+    const auto a = s.poll(0);
+    const auto took = std::chrono::steady_clock::now() - start;
+    CHECK(a.res.result() == http::status::ok);
+    CHECK(a.res.body().empty());
+    CHECK(took >= 250ms);
+    CHECK(took < 3s);
+}
+
+TEST_CASE("max_batch_bytes: an answer carries a batch of events and says more is pending") {
+    sb::server_options o;
+    o.max_batch_bytes = 1000;
+    test_server srv(o);
+    poll_session s(srv.server.port(), "polling");
+    const std::string big(400, 'x');
+    REQUIRE(s.post(framed({"E1 t echo\n" + big, "E2 t echo\n" + big, "E3 t echo\n" + big, "E4 t echo\n" + big,
+                           "E5 t echo\n" + std::string(5000, 'y')}))
+                .result() == http::status::ok);
+    REQUIRE(wait_until([&] { return !s.poll(0).events.empty(); }));
+    std::uint64_t last = 0;
+    std::vector<std::size_t> batches;
+    for (int i = 0; i < 10 && last < 5; ++i) {
+        const auto a = s.poll(last);
+        const auto got = a.data("echo");
+        REQUIRE(!got.empty());
+        batches.push_back(got.size());
+        last += got.size();
+        // ":more" exactly when events are left.
+        CHECK((a.comments == std::vector<std::string>{"more"}) == (last < 5));
+    }
+    // Two 400-byte events fit in 1000 bytes, a third does not; an event larger than the
+    // batch still goes, alone.
+    CHECK(batches == std::vector<std::size_t>{2, 2, 1});
+}
+
+TEST_CASE("polls get clear statuses: unknown session 404, no session mode 400, a bad last 400 and the session ends") {
+    test_server srv;
+    const auto port = srv.server.port();
+    CHECK(http_get(port, "/live?transport=long-polling").result() == http::status::bad_request);
+    CHECK(http_get(port, "/live?sb=1&transport=polling&token=0123&last=0&poll=1").result() == http::status::not_found);
+    CHECK(http_get(port, "/live?sb=1&transport=polling&poll=1").result() == http::status::bad_request);
+    poll_session s(port, "polling");
+    CHECK(http_get(port, "/live?sb=1&transport=polling&token=" + s.token + "&last=1x&poll=1").result() ==
+          http::status::bad_request); // last is not a number
+    CHECK(s.poll(7).res.result() == http::status::bad_request); // never sent
+    REQUIRE(wait_until([&] { return srv.closed.size() == 1; }));
+    CHECK(srv.closed.items()[0] == sb::error::invalid_resume);
+    // The next poll learns how the session ended, once; then it is unknown.
+    const auto last = s.poll(0).data("switchboard");
+    REQUIRE(last.size() == 1);
+    CHECK(last[0].rfind("C" + std::to_string(static_cast<int>(sb::error::invalid_resume)) + " ", 0) == 0);
+    CHECK(s.poll(0).res.result() == http::status::not_found);
+}
+
+TEST_CASE("a session the server closes between polls still tells its client how it ended") {
+    test_server srv;
+    poll_session s(srv.server.port(), "polling");
+    REQUIRE(s.post(framed({"E1 t echo\nlast words", "E2 t close-me\n"})).result() == http::status::ok);
+    REQUIRE(wait_until([&] { return srv.closed.size() == 1; }));
+    // No GET was waiting: the next one gets the event sent before the close, and the close.
+    const auto a = s.poll(0);
+    CHECK(a.data("echo") == std::vector<std::string>{"last words"});
+    REQUIRE(a.data("switchboard").size() == 1);
+    CHECK(a.data("switchboard")[0].rfind("C0 ", 0) == 0);
+    CHECK(s.poll(1).res.result() == http::status::not_found); // once
+}
+
+TEST_CASE("allowed_origins applies to polls as to every request") {
+    sb::server_options o;
+    o.allowed_origins = {"https://app.example"};
+    test_server srv(o);
+    const auto port = srv.server.port();
+    CHECK(http_get(port, "/live?sb=1&transport=polling", "Origin: https://evil.example\r\n").result() ==
+          http::status::forbidden);
+    const auto a = get(port, "/live?sb=1&transport=polling", "Origin: https://app.example\r\n");
+    CHECK(a.res.result() == http::status::ok);
+    CHECK(a.res[http::field::access_control_allow_origin] == "https://app.example");
+}
+
+TEST_CASE("a poll session whose client asks nothing for the heartbeat timeout is taken for gone, then expires") {
+    sb::server_options o;
+    o.heartbeat = {.interval = 100ms, .timeout = 300ms};
+    o.session_timeout = 200ms;
+    test_server srv(o);
+    poll_session s(srv.server.port(), "polling");
+    REQUIRE(wait_until([&] { return srv.closed.size() == 1; }, 5s));
+    CHECK(srv.closed.items()[0] == sb::error::session_expired);
+}
