@@ -28,11 +28,12 @@ struct answer {
     }
 };
 
+// (No assertion here: it also runs on threads of its own, where Catch2 cannot assert.)
 answer get(unsigned short port, const std::string& target, const std::string& extra_header = {}) {
     answer a;
     a.res = http_get(port, target, extra_header);
     sb::detail::sse_parser parser;
-    REQUIRE(!parser.feed(a.res.body(), a));
+    if (parser.feed(a.res.body(), a)) a.events.push_back({.type = "unparsable body"});
     return a;
 }
 
