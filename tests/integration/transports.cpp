@@ -270,3 +270,26 @@ TEMPLATE_TEST_CASE("connecting to a closed port fails with an error", "[integrat
     CHECK_THROWS_AS(c.async_connect(asio::use_future).get(), sb::system_error);
     CHECK(c.current_state() == sb::state::closed);
 }
+
+TEMPLATE_TEST_CASE("sessions beyond max_sessions are refused with server_full, and a freed place is taken again",
+                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+    sb::server_options o;
+    o.max_sessions = 2;
+    test_server srv(o);
+    auto a = std::make_unique<test_client<TestType>>(srv.io.ioc, srv.template url<TestType>());
+    test_client<TestType> b(srv.io.ioc, srv.template url<TestType>());
+    a->connect();
+    b.connect();
+    {
+        test_client<TestType> c(srv.io.ioc, srv.template url<TestType>());
+        CHECK(c.connect_error() == sb::error::server_full);
+        CHECK(c.client.current_state() == sb::state::closed); // fatal: no reconnect loop against a full server
+    }
+    a->close(); // a clean close ends its session at once
+    a.reset();
+    REQUIRE(wait_until([&] { return srv.server.session_count() == 1; }));
+    test_client<TestType> d(srv.io.ioc, srv.template url<TestType>());
+    d.connect();
+    d.send({.type = "echo", .data = "in"});
+    REQUIRE(wait_until([&] { return d.events.size() == 1; }));
+}

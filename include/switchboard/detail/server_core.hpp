@@ -50,6 +50,9 @@ public:
 
     void start();
     void stop();
+    // The server object is gone: the registry, topics and lingering sessions let go of
+    // what they hold (the sessions hold the core: nothing else would end that cycle).
+    void release();
     unsigned short port() const;
     std::size_t connection_count() const noexcept { return connections_.load(); }
     std::size_t session_count() const;
@@ -124,6 +127,7 @@ private:
         std::shared_ptr<lingering_connection> connection;
     };
     std::unordered_map<std::string, lingering> lingering_; // by token
+    bool released_ = false; // (mutex_) release() was called
     // The sessions scheduled for a drain, in turn (docs/decisions.md, "Fan-out"): drained
     // a slice at a time, so that what arrives meanwhile (the next publish) joins the
     // sends of the sessions still waiting, and goes out in the same write.

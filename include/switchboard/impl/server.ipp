@@ -32,6 +32,7 @@ SWITCHBOARD_DECL server::server(boost::asio::io_context& ioc, server_options opt
 SWITCHBOARD_DECL server::~server() {
     core_->silence();
     stop();
+    core_->release();
 }
 
 SWITCHBOARD_DECL void server::on_open(open_handler h) { core_->on_open = std::move(h); }

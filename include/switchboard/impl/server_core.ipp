@@ -131,6 +131,19 @@ SWITCHBOARD_DECL void server_core::stop() {
     for (const auto& s : ready) s->post_drain();
 }
 
+SWITCHBOARD_DECL void server_core::release() {
+    std::unordered_map<std::string_view, std::shared_ptr<server_session>> sessions;
+    std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics;
+    std::unordered_map<std::string, lingering> closed;
+    {
+        std::lock_guard lock(mutex_);
+        released_ = true;
+        sessions.swap(sessions_);
+        topics.swap(topics_);
+        closed.swap(lingering_);
+    }
+}
+
 SWITCHBOARD_DECL std::size_t server_core::session_count() const {
     std::lock_guard lock(mutex_);
     return sessions_.size();
@@ -198,6 +211,7 @@ SWITCHBOARD_DECL void server_core::linger(const std::shared_ptr<server_session>&
     lingering replaced;
     {
         std::lock_guard lock(mutex_);
+        if (released_) return; // the server object is gone: nothing would take it out again
         auto& entry = lingering_[std::string(s->token())];
         replaced = std::exchange(entry, lingering{s, std::move(c)});
     }

@@ -17,6 +17,7 @@
 #include <switchboard/detail/server_session.hpp>
 #include <switchboard/detail/timer_wheel.hpp>
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -74,7 +75,9 @@ private:
     void end();
 
     std::shared_ptr<server_session> session_;
-    std::shared_ptr<server_channel> keep_; // itself, until it ends
+    // Keeps the channel alive until it ends, as a stream's pending read keeps a stream:
+    // a wait that never expires, cancelled by end(), and destroyed with the io_context.
+    asio::steady_timer life_;
     std::shared_ptr<http_exchange> held_;  // the GET waiting for an answer
     bool held_keep_alive_ = false;
     clock::time_point held_until_{}; // long_poll_timeout of the held GET

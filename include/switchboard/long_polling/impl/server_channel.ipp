@@ -87,10 +87,11 @@ SWITCHBOARD_DECL void serve(std::shared_ptr<http_exchange> x, http::request<http
 }
 
 SWITCHBOARD_DECL server_channel::server_channel(std::shared_ptr<server_session> session, bool hold)
-    : session_(std::move(session)), hold_(hold) {}
+    : session_(std::move(session)), life_(session_->core().ioc), hold_(hold) {}
 
 SWITCHBOARD_DECL void server_channel::start() {
-    keep_ = shared_from_this();
+    life_.expires_at(asio::steady_timer::time_point::max());
+    life_.async_wait([self = shared_from_this()](error_code) {});
     idle_until_ = clock::now() + session_->options().heartbeat.timeout;
     arm(idle_until_);
 }
@@ -241,8 +242,7 @@ SWITCHBOARD_DECL void server_channel::end() {
     ended_ = true;
     if (auto x = std::move(held_)) x->reply(http::status::ok, body_type, {}, held_keep_alive_);
     session_->core().unlinger(session_->token(), this);
-    auto self = std::move(keep_); // (the last reference may go with it, after this returns)
-    asio::post(session_->strand(), [self = std::move(self)] {});
+    life_.cancel(); // (the last reference may go with its handler, later)
 }
 
 } // namespace switchboard::detail::long_polling
