@@ -19,6 +19,17 @@ namespace switchboard::detail::long_polling {
 namespace {
 constexpr std::string_view body_type = "text/event-stream; charset=utf-8";
 
+// The poll's `last`, a decimal number (out of an optional: GCC 12 at -O3 takes the
+// optional's value for uninitialized after the check).
+bool read_last(std::string_view query, sequence_number& last) {
+    const auto text = query_param(query, "last");
+    if (!text) return false;
+    const auto n = parse_u64(*text);
+    if (!n) return false;
+    last = n.value_or(0);
+    return true;
+}
+
 void refuse(http_exchange& x, http::status status, std::string_view why) {
     x.reply(status, "text/plain", std::string(why) + "\n", false);
 }
@@ -69,21 +80,20 @@ SWITCHBOARD_DECL void serve(std::shared_ptr<http_exchange> x, http::request<http
         });
     }
     const auto token = query_param(query, "token");
-    const auto last_text = query_param(query, "last");
-    const auto last = last_text ? parse_u64(*last_text) : std::nullopt;
+    sequence_number last = 0;
     if (query_param(query, "sb") != std::to_string(protocol_version))
         return refuse(*x, http::status::bad_request, "unsupported switchboard protocol version");
-    if (!token || !last) return refuse(*x, http::status::bad_request, "a poll needs token and last");
+    if (!token || !read_last(query, last)) return refuse(*x, http::status::bad_request, "a poll needs token and last");
     auto& core = x->core();
     if (auto s = core.find_session(*token)) {
         const auto strand = s->strand();
-        return asio::dispatch(strand, [s = std::move(s), x = std::move(x), last = *last, hold, keep_alive]() mutable {
+        return asio::dispatch(strand, [s = std::move(s), x = std::move(x), last, hold, keep_alive]() mutable {
             poll(s, std::move(x), last, hold, keep_alive);
         });
     }
     auto c = std::static_pointer_cast<server_channel>(core.take_lingering(*token));
     if (!c) return refuse(*x, http::status::not_found, "unknown or expired session");
-    c->on_get(std::move(x), *last, keep_alive); // (it posts to its session's strand)
+    c->on_get(std::move(x), last, keep_alive); // (it posts to its session's strand)
 }
 
 SWITCHBOARD_DECL server_channel::server_channel(std::shared_ptr<server_session> session, bool hold)
