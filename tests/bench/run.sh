@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # switchboard's benchmarks: every peer server in one run, same load generators, same
 # machine, figures side by side with ratios. WebSocket: against raw Beast, websocketpp
-# and Node ws. SSE: against a minimal Node http SSE server.
-#   bash tests/bench/run.sh [SECONDS] [IDLE_CONNECTIONS] [all|websocket|sse]
+# and Node ws. SSE: against a minimal Node http SSE server. Long-polling and polling:
+# against a raw Beast HTTP server (the ceiling) and a minimal Node http long-poll server.
+#   bash tests/bench/run.sh [SECONDS] [IDLE_CONNECTIONS] [all|websocket|sse|poll]
 # Builds the release preset's benchmark targets and installs the Node peer (npm ci) if
 # needed. Each server gets one thread, pinned to CPU 0; the load generators are pinned
 # to CPU 1 (unpinned, the scheduler sometimes puts both on one core and a run loses
@@ -15,7 +16,8 @@ only="${3:-all}"
 bash .ci/deps libwebsocketpp-dev >/dev/null
 command -v node >/dev/null || bash .ci/deps nodejs npm >/dev/null
 cmake --preset release >/dev/null
-cmake --build --preset release --target bench-switchboard-server bench-beast-server bench-websocketpp-server bench-loadgen bench-sse-loadgen >/dev/null
+cmake --build --preset release --target bench-switchboard-server bench-beast-server bench-websocketpp-server bench-loadgen \
+  bench-sse-loadgen bench-poll-loadgen bench-beast-http-server >/dev/null
 (cd tests/node && { [ -d node_modules/ws ] && [ -d node_modules/eventsource ] || npm ci --no-audit --no-fund >/dev/null; })
 ulimit -n "$(ulimit -Hn)" # idle connections need one descriptor each, on each side
 bin=build/release/tests/bench
@@ -30,6 +32,8 @@ start_server() { # peer mode -> pid
     websocketpp) exec taskset -c 0 "$bin/bench-websocketpp-server" "$port" "$2" ;;
     node) NODE_PATH=tests/node/node_modules exec taskset -c 0 node tests/bench/ws_server.js "$port" "$2" ;;
     node-sse) exec taskset -c 0 node tests/bench/sse_server.js "$port" ;;
+    node-lp) exec taskset -c 0 node tests/bench/longpoll_server.js "$port" ;;
+    beast-http) exec taskset -c 0 "$bin/bench-beast-http-server" "$port" ;;
   esac > /dev/null &
   server=$!
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
@@ -63,7 +67,7 @@ stop_server
 
 declare -A echo_rate echo_p50 echo_p99 fan_rate fan_p99 idle_bytes
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-[ "$only" == sse ] && peers=()
+[ "$only" != all ] && [ "$only" != websocket ] && peers=()
 for peer in "${peers[@]}"; do
   echo "measuring $peer ..." >&2
   start_server "$peer" echo
@@ -80,7 +84,7 @@ for peer in "${peers[@]}"; do
   idle_bytes[$peer]=$growth
 done
 
-if [ "$only" != sse ]; then
+if [ ${#peers[@]} -gt 0 ]; then
 echo
 echo "WebSocket benchmark: ${seconds} s per run, 100 connections, 32-byte messages; idle: $idle connections"
 printf "%-12s | %12s %6s %9s %9s | %10s %6s %11s | %13s %6s\n" peer "echo msg/s" "×beast" "p50 µs" "p99 µs" "fan-out r/s" "×beast" "round p99 µs" "idle B/conn" "×beast"
@@ -96,7 +100,7 @@ done
 # not yet delivered to every stream.
 fi
 sse_peers=(switchboard node-sse)
-[ "$only" == websocket ] && sse_peers=()
+[ "$only" != all ] && [ "$only" != sse ] && sse_peers=()
 declare -A sse1_rate sse1_p99 sse32_rate sse32_p99 sse_idle
 for peer in "${sse_peers[@]}"; do
   echo "measuring $peer (SSE) ..." >&2
@@ -111,7 +115,7 @@ for peer in "${sse_peers[@]}"; do
   idle_growth "$peer" sse "$bin/bench-sse-loadgen" "$port" idle "$idle" 0 -
   sse_idle[$peer]=$growth
 done
-[ "$only" == websocket ] && exit 0
+if [ ${#sse_peers[@]} -gt 0 ]; then
 echo
 echo "SSE benchmark: ${seconds} s per run, 1 publisher, 1000 event streams; idle: $idle streams"
 printf "%-12s | %14s %6s %9s | %14s %6s %9s | %13s %6s\n" peer "1/POST deliv/s" "×node" "p99 µs" "32/POST deliv/s" "×node" "p99 µs" "idle B/conn" "×node"
@@ -121,3 +125,58 @@ for peer in "${sse_peers[@]}"; do
     "${sse32_rate[$peer]}" "$(ratio "${sse32_rate[$peer]}" "${sse32_rate[node-sse]}")" "${sse32_p99[$peer]}" \
     "${sse_idle[$peer]}" "$(ratio "${sse_idle[$peer]}" "${sse_idle[node-sse]}")"
 done
+fi
+
+# Long-polling and polling (bench-poll-loadgen speaks the session protocol by hand).
+# Round trips: 100 clients, each sends an event and waits for its echo, over each
+# transport of one switchboard server, and a keep-alive GET answered at once by raw Beast
+# (the ceiling: one HTTP exchange; a long-poll round trip is two, the POST and the GET).
+# Fan-out: 1,000 long-polling subscribers, one publisher (1 event per POST, at most 32
+# undelivered), next to switchboard's SSE fan-out (1,000 streams) and Node.
+# Polling: 100 sessions polling back to back with nothing to receive; the bytes of one
+# empty poll both ways give an idle client's cost at the default 1 s interval.
+[ "$only" != all ] && [ "$only" != poll ] && exit 0
+echo "measuring long-polling and polling ..." >&2
+declare -A rt_rate rt_p50 rt_p99 lp_rate lp_p99
+start_server switchboard echo
+for kind in long-polling sse websocket; do
+  out=$(load "$bin/bench-poll-loadgen" "$port" rt 100 "$seconds" "$kind")
+  rt_rate[$kind]=$(field per_s "$out"); rt_p50[$kind]=$(field p50_us "$out"); rt_p99[$kind]=$(field p99_us "$out")
+done
+out=$(load "$bin/bench-poll-loadgen" "$port" polls 100 "$seconds")
+poll_rate=$(field per_s "$out"); poll_bytes=$(( $(field request_bytes "$out") + $(field answer_bytes "$out") ))
+stop_server
+start_server beast-http
+out=$(load "$bin/bench-poll-loadgen" "$port" rt 100 "$seconds" ceiling)
+rt_rate[ceiling]=$(field per_s "$out"); rt_p50[ceiling]=-; rt_p99[ceiling]=-
+stop_server
+start_server switchboard lp-fanout
+out=$(load "$bin/bench-poll-loadgen" "$port" fanout 1000 "$seconds" session)
+lp_rate[switchboard-long-polling]=$(field per_s "$out"); lp_p99[switchboard-long-polling]=$(field p99_us "$out")
+stop_server
+start_server switchboard sse
+out=$(load "$bin/bench-sse-loadgen" "$port" fanout 1000 "$seconds" session 1)
+lp_rate[switchboard-sse]=$(field deliveries_per_s "$out"); lp_p99[switchboard-sse]=$(field p99_us "$out")
+stop_server
+start_server node-lp
+out=$(load "$bin/bench-poll-loadgen" "$port" fanout 1000 "$seconds" plain)
+lp_rate[node-long-polling]=$(field per_s "$out"); lp_p99[node-long-polling]=$(field p99_us "$out")
+stop_server
+
+echo
+echo "Long-polling round trips: ${seconds} s per run, 100 clients, one event each way per round trip"
+printf "%-26s | %14s %9s %9s %9s\n" transport "round trips/s" "×ceiling" "p50 µs" "p99 µs"
+for kind in long-polling sse websocket ceiling; do
+  name=switchboard-$kind; [ "$kind" == ceiling ] && name="beast GET (ceiling)"
+  printf "%-26s | %14s %9s %9s %9s\n" "$name" "${rt_rate[$kind]}" "$(ratio "${rt_rate[$kind]}" "${rt_rate[ceiling]}")" "${rt_p50[$kind]}" "${rt_p99[$kind]}"
+done
+echo
+echo "Long-polling fan-out: ${seconds} s per run, 1 publisher (1 event per POST), 1000 subscribers"
+printf "%-26s | %14s %9s %9s\n" peer "deliveries/s" "×node" "p99 µs"
+for peer in switchboard-long-polling switchboard-sse node-long-polling; do
+  printf "%-26s | %14s %9s %9s\n" "$peer" "${lp_rate[$peer]}" "$(ratio "${lp_rate[$peer]}" "${lp_rate[node-long-polling]}")" "${lp_p99[$peer]}"
+done
+echo
+echo "Polling: 100 sessions polling back to back, nothing published"
+printf "%-26s | %14s %9s | %s\n" peer "requests/s" "×ceiling" "bytes per idle client per minute at 1 s"
+printf "%-26s | %14s %9s | %s (%s per poll, both ways)\n" switchboard-polling "$poll_rate" "$(ratio "$poll_rate" "${rt_rate[ceiling]}")" "$(( poll_bytes * 60 ))" "$poll_bytes"

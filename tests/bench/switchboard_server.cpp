@@ -1,7 +1,9 @@
 // The switchboard server under benchmark (plain mode, so that any RFC 6455 or SSE
 // client can load it): echo, or fan-out of every message to every connection through a
-// topic; sse: fan-out to the plain sessions (event streams) of what a session POSTs.
-//   bench-switchboard-server PORT echo|fanout|sse [THREADS]   (default 1)
+// topic; sse: fan-out to the plain sessions (event streams) of what a session POSTs;
+// lp-fanout: every session joins the topic and what is sent is published to it, but an
+// event of type `leave` takes its session off the topic (the publisher's first event).
+//   bench-switchboard-server PORT echo|fanout|sse|lp-fanout [THREADS]   (default 1)
 // Distributed under the Boost Software License, Version 1.0.
 #include <switchboard/switchboard.hpp>
 
@@ -26,10 +28,11 @@ int main(int argc, char** argv) {
     sb::server server{ioc, options};
     server.on_open([&](sb::session s) {
         // echo needs no topic; sse: the publisher is not a subscriber
-        if (mode == "fanout" || (mode == "sse" && !s.resumable())) s.join("all");
+        if (mode == "fanout" || mode == "lp-fanout" || (mode == "sse" && !s.resumable())) s.join("all");
     });
     server.on_event([&](sb::session s, sb::event e) {
-        if (fanout) server.publish("all", std::move(e));
+        if (e.type == "leave") s.leave("all");
+        else if (fanout) server.publish("all", std::move(e));
         else s.send(std::move(e));
     });
     server.start();

@@ -13,6 +13,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/dynamic_body.hpp>
@@ -208,11 +209,7 @@ private:
     void reply(http::status status, std::string_view content_type, std::string body, bool keep_alive) override {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this(), status, type = std::string(content_type),
                                                 body = std::move(body), keep_alive]() mutable {
-            auto res = std::make_shared<http::response<http::string_body>>(status, 11);
-            res->set(http::field::content_type, type);
-            res->set(http::field::cache_control, "no-store");
-            res->body() = std::move(body);
-            self->send(std::move(res), keep_alive);
+            self->answer(status, type, body, keep_alive);
         });
     }
 
@@ -244,12 +241,46 @@ private:
     }
 
     void reply(http::status status, std::string_view body, bool keep_alive) {
-        auto res = std::make_shared<http::response<http::string_body>>(status, 11);
-        res->set(http::field::content_type, status == http::status::ok ? "application/octet-stream" : "text/plain");
-        res->set(http::field::cache_control, "no-store");
-        res->body() = body;
-        if (status != http::status::ok) res->body() += '\n';
-        send(std::move(res), keep_alive);
+        if (status == http::status::ok) return answer(status, "application/octet-stream", body, keep_alive);
+        answer(status, "text/plain", std::string(body) + '\n', keep_alive);
+    }
+
+    // An answer with a body. Kept alive, it is written as one buffer made here (what
+    // Beast's serializer would write, without its per-field allocations and gathered
+    // buffers: every long-poll, poll and POST answer goes this way).
+    void answer(http::status status, std::string_view content_type, std::string_view body, bool keep_alive) {
+        if (!keep_alive) {
+            auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+            res->set(http::field::content_type, content_type);
+            res->set(http::field::cache_control, "no-store");
+            res->body() = body;
+            return send(std::move(res), false);
+        }
+        auto out = std::make_shared<std::string>();
+        const auto reason = http::obsolete_reason(status);
+        out->reserve(160 + cors_.size() + body.size());
+        out->append("HTTP/1.1 ").append(std::to_string(static_cast<unsigned>(status))).append(" ");
+        out->append(reason.data(), reason.size());
+        out->append("\r\nContent-Type: ").append(content_type).append("\r\nCache-Control: no-store\r\n");
+        if (!cors_.empty()) out->append("Access-Control-Allow-Origin: ").append(cors_).append("\r\nVary: Origin\r\n");
+        out->append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n").append(body);
+        write_then_read(std::move(out));
+    }
+
+    // Writes a kept-alive answer, then reads the next request. The write is tried at once
+    // (a socket with room, the usual case, costs no handler and no timer); what does not
+    // fit goes asynchronously within handshake_timeout.
+    void write_then_read(std::shared_ptr<std::string> out) {
+        error_code ec;
+        auto& socket = stream_.socket();
+        if (!socket.non_blocking()) socket.non_blocking(true, ec);
+        const std::size_t n = ec ? 0 : socket.write_some(asio::buffer(*out), ec);
+        if (!ec && n == out->size()) return start();
+        if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return; // the connection ends
+        stream_.expires_after(slot_.core().options.handshake_timeout);
+        asio::async_write(stream_, asio::buffer(*out) + n, [self = shared_from_this(), out](error_code e, std::size_t) {
+            if (!e) self->start();
+        });
     }
 
     // A CORS preflight (or any OPTIONS): what a browser may send from an allowed origin.
