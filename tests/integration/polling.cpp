@@ -203,3 +203,26 @@ TEST_CASE("a poll session whose client asks nothing for the heartbeat timeout is
     REQUIRE(wait_until([&] { return srv.closed.size() == 1; }, 5s));
     CHECK(srv.closed.items()[0] == sb::error::session_expired);
 }
+
+TEST_CASE("a long-polling client facing a server that answers at once polls at its interval, not in a loop") {
+    // A server (or proxy) that never holds a GET: every poll is answered empty at once.
+    std::atomic<int> polls{0};
+    raw_http_server server([&](tcp::socket& s, const std::string& first, int) {
+        for (std::string head = first; !head.empty(); head = raw_http_server::read_head(s)) {
+            std::string body;
+            if (head.find("poll=1") != std::string::npos) ++polls;
+            else body = "event: switchboard\ndata: W{\"heartbeat\":25000,\"last\":0,\"max_message\":16777216,"
+                        "\"resumed\":false,\"timeout\":60000,\"token\":\"abc\",\"v\":1}\n\n";
+            raw_http_server::write(s, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: " +
+                                          std::to_string(body.size()) + "\r\n\r\n" + body);
+        }
+    });
+    io_threads io;
+    test_client<sb::long_polling> c(io.ioc, server.url("/live"), {.poll_interval = 100ms});
+    c.connect();
+    std::this_thread::sleep_for(1s);
+    const int seen = polls.load();
+    CHECK(seen >= 3);   // it goes on polling
+    CHECK(seen <= 15);  // about one per interval (a tight loop makes thousands)
+    CHECK(c.errors.size() == 0);
+}

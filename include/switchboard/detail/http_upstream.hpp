@@ -47,7 +47,6 @@ public:
     SWITCHBOARD_DECL void send_control(std::string_view frame);
     // Nothing pending and nothing in flight, or the session is gone.
     bool idle() const noexcept { return gone_ || (!posting_ && upstream_.empty() && plain_.empty()); }
-    bool gone() const noexcept { return gone_; }
     // Ends the POST connection at once; no handler is called after it.
     SWITCHBOARD_DECL void abort();
 

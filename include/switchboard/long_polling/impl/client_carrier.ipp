@@ -19,6 +19,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
+#include <chrono>
 
 namespace switchboard::detail::long_polling {
 
@@ -132,6 +133,7 @@ private:
         req->set(http::field::user_agent, "switchboard");
         req->keep_alive(true);
         stream_.expires_after(options_.connect_timeout);
+        sent_ = std::chrono::steady_clock::now();
         http::async_write(stream_, *req, [self = shared_from_this(), req](error_code ec, std::size_t) {
             if (self->closed_) return;
             if (ec) return self->fail(ec);
@@ -176,7 +178,11 @@ private:
         if (auto perr = parser_.feed(res.body(), *this)) return fail(perr);
         if (closed_) return;
         if (token_.empty()) return fail(error::protocol_violation); // a handshake's answer brings the welcome
-        if (hold_ || more_) return poll();
+        if (more_) return poll();
+        // Long-polling asks again at once, unless its GET came back empty sooner than the
+        // poll interval: a server (or a proxy) that does not hold is polled at the interval,
+        // never in a tight loop.
+        if (hold_ && !(res.body().empty() && std::chrono::steady_clock::now() - sent_ < options_.poll_interval)) return poll();
         timer_.expires_after(options_.poll_interval);
         timer_.async_wait([self = shared_from_this()](error_code e) {
             if (!e && !self->closed_) self->poll();
@@ -218,6 +224,7 @@ private:
     url url_;
     std::string target_;
     std::string token_;
+    std::chrono::steady_clock::time_point sent_; // when the GET in flight was sent
     bool more_ = false;
     bool connected_ = false;
     bool closing_ = false;
