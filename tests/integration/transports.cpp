@@ -1,6 +1,7 @@
 // Every case runs over every transport, with real sockets on loopback.
 // Distributed under the Boost Software License, Version 1.0.
 #include "fixture.hpp"
+#include "raw.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -271,6 +272,30 @@ TEMPLATE_TEST_CASE("connecting to a closed port fails with an error", "[integrat
     sb::basic_client<TestType> c(io.ioc, url_for<TestType>(port));
     CHECK_THROWS_AS(c.async_connect(asio::use_future).get(), sb::system_error);
     CHECK(c.current_state() == sb::state::closed);
+}
+
+TEMPLATE_TEST_CASE("connections beyond max_connections are refused with server_full, and freed ones are taken again",
+                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+    sb::server_options o;
+    o.max_connections = 3;
+    test_server srv(o);
+    const auto port = srv.server.port();
+    asio::io_context raw;
+    std::vector<tcp::socket> held; // accepted connections that send nothing (yet)
+    for (int i = 0; i < 3; ++i) held.push_back(raw::connect_to(raw, port));
+    REQUIRE(wait_until([&] { return srv.server.connection_count() == 3; }));
+    {
+        test_client<TestType> c(srv.io.ioc, srv.template url<TestType>());
+        CHECK(c.connect_error() == sb::error::server_full);
+        CHECK(c.client.current_state() == sb::state::closed); // fatal: no reconnect loop against a full server
+    }
+    held.clear();
+    REQUIRE(wait_until([&] { return srv.server.connection_count() == 0; }));
+    test_client<TestType> d(srv.io.ioc, srv.template url<TestType>());
+    d.connect();
+    d.send({.type = "echo", .data = "in"});
+    REQUIRE(wait_until([&] { return d.events.size() == 1; }));
+    CHECK(srv.server.connection_count() <= 3);
 }
 
 TEMPLATE_TEST_CASE("sessions beyond max_sessions are refused with server_full, and a freed place is taken again",
