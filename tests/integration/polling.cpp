@@ -204,6 +204,26 @@ TEST_CASE("a poll session whose client asks nothing for the heartbeat timeout is
     CHECK(srv.closed.items()[0] == sb::error::session_expired);
 }
 
+TEST_CASE("a client that goes away while its GET is held is noticed at once: connection freed, session detached") {
+    sb::server_options o;
+    o.heartbeat = {.interval = 20s, .timeout = 60s}; // neither the hold nor the idle clock ends it here
+    o.session_timeout = 300ms;
+    test_server srv(o);
+    poll_session s(srv.server.port());
+    {
+        asio::io_context ioc;
+        auto held = connect_to(ioc, srv.server.port());
+        raw_http_server::write(held, "GET " + s.target(0) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        REQUIRE(wait_until([&] { return srv.server.connection_count() == 1; }));
+        std::this_thread::sleep_for(200ms);
+        CHECK(srv.server.connection_count() == 1); // held
+    } // the client goes: its connection closes
+    REQUIRE(wait_until([&] { return srv.server.connection_count() == 0; }, 2s));
+    // Detached then: with no request back within session_timeout, the session expires.
+    REQUIRE(wait_until([&] { return srv.closed.size() == 1; }, 5s));
+    CHECK(srv.closed.items()[0] == sb::error::session_expired);
+}
+
 TEST_CASE("a long-polling client facing a server that answers at once polls at its interval, not in a loop") {
     // A server (or proxy) that never holds a GET: every poll is answered empty at once.
     std::atomic<int> polls{0};

@@ -17,6 +17,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,9 @@ public:
     // No deadline applies until then: whoever holds the exchange answers it in time.
     virtual void reply(boost::beast::http::status status, std::string_view content_type, std::string body,
                        bool keep_alive) = 0;
+    // While the request waits for its answer: `gone` is called (on the connection's
+    // executor, at most once, never after the answer) if the peer closes the connection.
+    virtual void watch(std::function<void()> gone) = 0;
 };
 
 // How a carrier's server half is found: `wants` says whether it serves a request

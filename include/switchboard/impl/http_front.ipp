@@ -209,8 +209,34 @@ private:
     void reply(http::status status, std::string_view content_type, std::string body, bool keep_alive) override {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this(), status, type = std::string(content_type),
                                                 body = std::move(body), keep_alive]() mutable {
+            self->unwatch();
             self->answer(status, type, body, keep_alive);
         });
+    }
+    void watch(std::function<void()> gone) override {
+        asio::dispatch(stream_.get_executor(), [self = shared_from_this(), gone = std::move(gone)]() mutable {
+            // Bytes already read past the request: a pipelined request, answered in turn.
+            if (self->buffer_.size() != 0) return;
+            self->watching_ = true;
+            error_code ignored;
+            self->stream_.socket().non_blocking(true, ignored); // the peek below must not wait
+            self->stream_.socket().async_wait(tcp::socket::wait_read, [self, gone = std::move(gone)](error_code ec) {
+                if (!std::exchange(self->watching_, false)) return; // answered meanwhile
+                if (!ec) {
+                    // Readable: the end of the stream, or a request sent early (read after the answer).
+                    char c;
+                    error_code peek;
+                    if (self->stream_.socket().receive(asio::buffer(&c, 1), tcp::socket::message_peek, peek) > 0) return;
+                    if (peek == asio::error::would_block || peek == asio::error::try_again) return;
+                }
+                gone();
+            });
+        });
+    }
+    void unwatch() {
+        if (!std::exchange(watching_, false)) return;
+        error_code ignored;
+        stream_.socket().cancel(ignored);
     }
 
     // The session an upstream POST is for; null when it is refused (and answered).
@@ -315,6 +341,7 @@ private:
     boost::beast::flat_buffer buffer_;
     std::optional<body_parser> parser_;
     std::string cors_; // Access-Control-Allow-Origin for the request being answered
+    bool watching_ = false; // a held request's connection is watched for its end
 };
 
 

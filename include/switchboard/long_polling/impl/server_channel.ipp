@@ -126,6 +126,18 @@ SWITCHBOARD_DECL void server_channel::on_get(std::shared_ptr<http_exchange> x, s
     const auto& o = session_->options();
     held_until_ = clock::now() + std::min(o.long_poll_timeout, o.heartbeat.interval);
     arm(held_until_);
+    // A client that goes away while its GET is held is noticed at once: the session is
+    // detached (it waits session_timeout for a resume) and the connection freed.
+    held_->watch([w = weak_from_this(), x = std::weak_ptr<http_exchange>(held_)] {
+        auto self = w.lock();
+        if (!self) return;
+        asio::dispatch(self->session_->strand(), [self, x] {
+            if (self->ended_ || !self->held_ || self->held_ != x.lock()) return;
+            self->held_.reset();
+            if (!self->closing_) self->session_->detach(self.get(), error::connection_lost);
+            self->end();
+        });
+    });
 }
 
 SWITCHBOARD_DECL void server_channel::send_event(sequence_number, const shared_event&) {
