@@ -103,7 +103,7 @@ TEST_CASE("upstream POSTs are delivered once, in order, binary raw, and acknowle
     REQUIRE(session.reader.read_until([&] { return session.reader.count("up") >= 3; }));
 }
 
-TEST_CASE("bad POSTs get a clear status; a malformed one ends the session") {
+TEST_CASE("bad POSTs get a clear status, and a malformed one ends the session") {
     sb::server_options o;
     o.max_message_size = 100;
     o.max_body_size = 1000;

@@ -188,7 +188,7 @@ TEST_CASE("allowed_origins: other origins are refused on every kind of request, 
     CHECK(status_is(response_head(port, bad_post + app), 400)); // readable by the page: it has the CORS header
 }
 
-TEST_CASE("allowed_origins: empty checks nothing and sends no CORS headers; \"*\" allows any origin") {
+TEST_CASE("allowed_origins: empty checks nothing and sends no CORS headers, \"*\" allows any origin") {
     const std::string evil = "Origin: https://evil.example\r\n\r\n";
     {
         test_server srv;

@@ -65,7 +65,7 @@ TEST_CASE("a connection that stays up for stable_after resets the attempt count"
     CHECK(b.ceiling() == 100ms);
 }
 
-TEST_CASE("max_attempts bounds the attempts; zero means unbounded") {
+TEST_CASE("max_attempts bounds the attempts, and zero means unbounded") {
     backoff limited{reconnect_options{.max_attempts = 2}, 1};
     CHECK_FALSE(limited.exhausted());
     limited.next_delay();

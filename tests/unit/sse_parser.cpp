@@ -109,7 +109,7 @@ TEST_CASE("sse: comments are reported and otherwise ignored") {
     CHECK(o.events == std::vector<event>{ev("message", "x")});
 }
 
-TEST_CASE("sse: the last event id is kept across events; an id with NUL is ignored") {
+TEST_CASE("sse: the last event id is kept across events, and an id with NUL is ignored") {
     const std::string nul_id = std::string("id: bad\0id\n", 11);
     auto o = parse("id: 1\ndata: a\n\ndata: b\n\n" + nul_id + "data: c\n\nid\ndata: d\n\n");
     CHECK(o.events == std::vector<event>{ev("message", "a", "1"), ev("message", "b", "1"), ev("message", "c", "1"),

@@ -8,7 +8,7 @@
 
 using switchboard::detail::parse_url;
 
-TEST_CASE("URLs give host, port, path and query; ports default by scheme") {
+TEST_CASE("URLs give host, port, path and query, and ports default by scheme") {
     auto u = parse_url("ws://example.com:9000/live?room=a&x=1#frag");
     CHECK(u.scheme == "ws");
     CHECK(u.host == "example.com");
