@@ -2,11 +2,12 @@
 // mode spoken by hand from docs/protocol.md (so the client costs next to nothing).
 //   bench-poll-loadgen PORT rt CLIENTS SECONDS long-polling|sse|websocket|ceiling
 //       Round trips: each client sends an event and waits for its echo, then again.
-//       long-polling: a POST per event, the echo on a held GET (then the next GET,
-//       which acknowledges it). sse: a POST per event, the echo on the session's event
-//       stream. websocket: one frame each way on the session's WebSocket. ceiling: a
-//       keep-alive GET answered at once with the bytes of a one-event long-poll answer
-//       (any HTTP server; the raw Beast peer). Prints round_trips_per_s and p50/p99.
+//       long-polling: a POST per event that asks for the events after the last one
+//       delivered (`&last=N`, as the switchboard client sends it), so the echo comes on
+//       the POST's answer while a GET stays held. sse: a POST per event, the echo on
+//       the session's event stream. websocket: one frame each way on the session's
+//       WebSocket. ceiling: a keep-alive GET answered at once with the bytes of a
+//       one-event long-poll answer (any HTTP server; the raw Beast peer). Prints round_trips_per_s and p50/p99.
 //   bench-poll-loadgen PORT fanout CLIENTS SECONDS session|plain
 //       CLIENTS long-polling subscribers, one publisher that POSTs one event per POST,
 //       at most 32 events not yet delivered to every subscriber. session: switchboard
@@ -224,14 +225,33 @@ struct poll_session {
         });
     }
 
-    // POSTs events of `type` with the given data; f() once answered.
-    void send(std::string_view type, const std::string& data, std::function<void()> f) {
+    // POSTs an event of `type` with the given data; f(events the answer carried) once
+    // answered. `ask`: the POST asks for the events after `last` (as the switchboard
+    // client does), and its answer carries those already there.
+    void send(std::string_view type, const std::string& data, bool ask, std::function<void(int)> f) {
         std::string body;
         append_framed(body, event_frame(++up, type, data));
-        write(post, std::make_shared<std::string>(post_request("/live?sb=1&token=" + token, body)));
-        postr.next([f = std::move(f)](int status, std::string_view body2) {
-            if (status != 200) throw std::runtime_error("POST answered " + std::to_string(status) + ": " + std::string(body2));
-            f();
+        std::string target = "/live?sb=1&token=" + token;
+        if (ask) target += "&last=" + std::to_string(last);
+        write(post, std::make_shared<std::string>(post_request(target, body)));
+        postr.next([this, f = std::move(f)](int status, std::string_view answer) {
+            if (status != 200) throw std::runtime_error("POST answered " + std::to_string(status) + ": " + std::string(answer));
+            const auto now = now_ns();
+            int events = 0;
+            while (!answer.empty()) { // <length>:<frame>...
+                const auto colon = answer.find(':');
+                std::size_t n = 0;
+                std::from_chars(answer.data(), answer.data() + colon, n);
+                const auto frame = answer.substr(colon + 1, n);
+                answer.remove_prefix(colon + 1 + n);
+                if (frame.empty() || frame[0] != 'E') continue;
+                std::uint64_t seq = 0;
+                std::from_chars(frame.data() + 1, frame.data() + frame.size(), seq);
+                if (seq <= last) continue; // already delivered
+                last = seq;
+                if (on_data(frame.substr(frame.find('\n') + 1), now) >= 0) ++events;
+            }
+            f(events);
         });
     }
 };
@@ -266,7 +286,8 @@ struct long_poll_rt final : rt_client {
     void next() {
         if (!posted || !echoed || state.stopped) return;
         posted = echoed = false;
-        s.send("message", event_data(n++), [this] {
+        s.send("message", event_data(n++), true, [this](int events) {
+            if (events > 0) echoed = true; // the echo came with the POST's answer
             posted = true;
             next();
         });
@@ -435,7 +456,7 @@ struct fanout {
         if (session) {
             publisher = std::make_unique<poll_session>(ioc, "long-polling");
             bool left = false;
-            publisher->send("leave", "", [&] { left = true; });
+            publisher->send("leave", "", false, [&](int) { left = true; });
             while (!left) ioc.run_one();
             ioc.restart(); // it ran out of work, which stops it
         } else {
@@ -486,7 +507,7 @@ struct fanout {
             posting = false;
             publish();
         };
-        if (session) return publisher->send("message", data, answered);
+        if (session) return publisher->send("message", data, false, [answered](int) { answered(); });
         write(*plain_publisher, std::make_shared<std::string>(post_request("/live", data)));
         plain_publisher_reader->next([answered](int status, std::string_view) {
             if (status != 200) throw std::runtime_error("publish answered " + std::to_string(status));

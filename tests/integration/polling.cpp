@@ -78,7 +78,7 @@ TEST_CASE("a long-poll is held until an event comes, then answered with it at on
     CHECK(a.events[0].id == s.token + "-1");
 }
 
-TEST_CASE("an answer lost in transit is sent again by the next GET; an acknowledged one is not") {
+TEST_CASE("an answer lost in transit is sent again by the next GET, an acknowledged one is not") {
     sb::server_options o;
     o.long_poll_timeout = 200ms;
     test_server srv(o);
@@ -202,6 +202,62 @@ TEST_CASE("a poll session whose client asks nothing for the heartbeat timeout is
     poll_session s(srv.server.port(), "polling");
     REQUIRE(wait_until([&] { return srv.closed.size() == 1; }, 5s));
     CHECK(srv.closed.items()[0] == sb::error::session_expired);
+}
+
+namespace {
+std::vector<std::string> unframed(std::string_view body) {
+    std::vector<std::string> out;
+    std::string_view frame;
+    while (!body.empty() && sb::detail::proto::next_framed(body, frame)) out.emplace_back(frame);
+    return out;
+}
+} // namespace
+
+TEST_CASE("a POST that asks for events (last) gets them in its answer, and the held GET skips them") {
+    test_server srv;
+    const auto port = srv.server.port();
+    poll_session s(port);
+    auto held = s.poll_async(0);
+    CHECK(held.wait_for(300ms) == std::future_status::timeout);
+    const auto post = [&](const std::string& last, std::string body) {
+        return request(port, http::verb::post, "/live?sb=1&token=" + s.token + "&last=" + last, std::move(body));
+    };
+    // The echo comes back on the POST's answer, after the acknowledgement.
+    const auto res = post("0", framed({"E1 t echo\nhello"}));
+    REQUIRE(res.result() == http::status::ok);
+    CHECK(unframed(res.body()) == std::vector<std::string>{"A1", "E1 t echo\nhello"});
+    CHECK(held.wait_for(300ms) == std::future_status::timeout); // not sent a second time
+    // The next event, published while no POST asks, goes to the held GET: only that one.
+    REQUIRE(s.post(framed({"E2 t echo\nsecond"})).result() == http::status::ok);
+    REQUIRE(held.wait_for(5s) == std::future_status::ready);
+    CHECK(held.get().data("echo") == std::vector<std::string>{"second"});
+    // A POST's last acknowledges as a poll's does: nothing after 2 is left to carry.
+    CHECK(unframed(post("2", framed({"A2"})).body()) == std::vector<std::string>{"A2"});
+    // A last that is not a number is refused; one never sent ends the session.
+    CHECK(post("x", framed({"A2"})).result() == http::status::bad_request);
+    CHECK(srv.closed.size() == 0);
+    CHECK(post("99", framed({"A2"})).result() == http::status::bad_request);
+    REQUIRE(wait_until([&] { return srv.closed.size() == 1; }));
+    CHECK(srv.closed.items()[0] == sb::error::invalid_resume);
+}
+
+TEST_CASE("max_batch_bytes bounds a POST's answer too, and the next GET carries the rest") {
+    sb::server_options o;
+    o.max_batch_bytes = 10;
+    test_server srv(o);
+    const auto port = srv.server.port();
+    poll_session s(port, "polling");
+    // Three echoes wait in the window (this POST does not ask for them).
+    REQUIRE(s.post(framed({"E1 t echo\n11111111", "E2 t echo\n22222222", "E3 t echo\n33333333"})).result() ==
+            http::status::ok);
+    REQUIRE(wait_until([&] { return srv.received.size() == 3; }));
+    const auto res = request(port, http::verb::post, "/live?sb=1&token=" + s.token + "&last=0", framed({"A0"}));
+    CHECK(unframed(res.body()) == std::vector<std::string>{"A3", "E1 t echo\n11111111"}); // one event fits
+    // A poll still at 0 gets what followed (the POST's answer goes first), a batch at a time.
+    const auto a = s.poll(0);
+    CHECK(a.data("echo") == std::vector<std::string>{"22222222"});
+    CHECK(a.comments == std::vector<std::string>{"more"});
+    CHECK(s.poll(2).data("echo") == std::vector<std::string>{"33333333"});
 }
 
 TEST_CASE("a client that goes away while its GET is held is noticed at once: connection freed, session detached") {

@@ -29,11 +29,15 @@ class http_upstream : public std::enable_shared_from_this<http_upstream> {
 public:
     // What the upstream tells its carrier; every call on the carrier's strand.
     struct handlers {
-        std::function<void(const proto::frame&)> on_frame; // a control frame of an answer (an ack)
+        std::function<void(const proto::frame&)> on_frame; // a frame of an answer (an ack; events when `last` is set)
         std::function<void(error_code)> on_failed;        // lost or refused: the carrier ends with it
         std::function<void()> on_gone;                    // 404: the session is gone, nothing more goes up
         std::function<void()> on_idle;                    // nothing pending or in flight any more
         std::function<void(error_code)> on_error;         // plain mode: a POST refused (the upstream goes on)
+        // Set: every POST asks for the session's events after the number it returns (the
+        // last delivered), and its answer may carry them (long-polling and polling).
+        std::function<sequence_number()> last;
+        std::function<void()> on_answered; // a POST's answer was read, its frames handed on
     };
 
     SWITCHBOARD_DECL http_upstream(asio::any_io_executor ex, const client_options& options, handlers h);
@@ -45,6 +49,8 @@ public:
     // Queues an event (seq 0: plain mode) or a control frame, and posts when it can.
     SWITCHBOARD_DECL void send_event(sequence_number seq, const event& e);
     SWITCHBOARD_DECL void send_control(std::string_view frame);
+    // A POST is on its way or waits for its answer.
+    bool in_flight() const noexcept { return posting_; }
     // Nothing pending and nothing in flight, or the session is gone.
     bool idle() const noexcept { return gone_ || (!posting_ && upstream_.empty() && plain_.empty()); }
     // Ends the POST connection at once; no handler is called after it.

@@ -26,6 +26,7 @@
 #include <array>
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -58,6 +59,10 @@ public:
     // The sends between begin_batch() and end_batch() go out together (one write).
     virtual void begin_batch() {}
     virtual void end_batch() {}
+    // The answer to an upstream POST that asked for events (`last`: the client delivered
+    // every event up to it): a carrier that answers requests appends what the session
+    // holds after `last` (long-polling, polling); the others add nothing.
+    virtual void answer_post(sequence_number /*last*/, std::string& /*body*/) {}
 };
 
 class server_core;
@@ -92,7 +97,8 @@ public:
         boost::beast::http::status status;
         std::string body;
     };
-    post_answer on_post(std::string_view body);
+    // `last`: the POST asked for the session's events after it (docs/protocol.md).
+    post_answer on_post(std::string_view body, std::optional<sequence_number> last = std::nullopt);
 
     // On the strand, for carriers that answer requests (long-polling, polling): they
     // read the replay window instead of queueing each event. The peer delivered every

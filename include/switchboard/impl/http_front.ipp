@@ -247,6 +247,15 @@ private:
             reply(http::status::bad_request, "a POST needs a session: ?sb=1&token=...", false);
             return nullptr;
         }
+        post_last_.reset();
+        if (const auto last = query_param(query, "last")) { // the answer is to carry events too
+            const auto n = parse_u64(*last);
+            if (!n) {
+                reply(http::status::bad_request, "last is not a number", false);
+                return nullptr;
+            }
+            post_last_ = n.value_or(0);
+        }
         auto s = slot_.core().find_session(*token);
         // The body that would follow is not read: the connection ends with the answer.
         if (!s) reply(http::status::not_found, "unknown or expired session", false);
@@ -258,8 +267,8 @@ private:
     // parser does not.
     void post(std::shared_ptr<server_session> s, std::string_view body, bool keep_alive, std::shared_ptr<std::string> keep) {
         stream_.expires_never();
-        asio::dispatch(s->strand(), [self = shared_from_this(), s, body, keep_alive, keep = std::move(keep)] {
-            auto answer = s->on_post(body);
+        asio::dispatch(s->strand(), [self = shared_from_this(), s, body, keep_alive, keep = std::move(keep), last = post_last_] {
+            auto answer = s->on_post(body, last);
             asio::dispatch(self->stream_.get_executor(), [self, keep_alive, answer = std::move(answer)] {
                 self->reply(answer.status, answer.body, keep_alive && answer.status == http::status::ok);
             });
@@ -342,6 +351,7 @@ private:
     std::optional<body_parser> parser_;
     std::string cors_; // Access-Control-Allow-Origin for the request being answered
     bool watching_ = false; // a held request's connection is watched for its end
+    std::optional<sequence_number> post_last_; // the POST being served asked for events after it
 };
 
 

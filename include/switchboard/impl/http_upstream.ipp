@@ -74,7 +74,9 @@ SWITCHBOARD_DECL void http_upstream::write_post() {
     req->set(http::field::host, url_.authority());
     req->set(http::field::user_agent, "switchboard");
     if (options_.session) {
-        req->target(url_.target("sb=" + std::to_string(protocol_version) + "&token=" + token_));
+        std::string query = "sb=" + std::to_string(protocol_version) + "&token=" + token_;
+        if (h_.last) query += "&last=" + std::to_string(h_.last());
+        req->target(url_.target(query));
         req->set(http::field::content_type, "application/octet-stream");
         req->body() = std::move(upstream_);
         upstream_.clear();
@@ -91,7 +93,9 @@ SWITCHBOARD_DECL void http_upstream::write_post() {
         if (self->aborted_) return;
         if (ec) return self->fail(error::connection_lost);
         self->response_.emplace();
-        self->response_->body_limit(self->options_.max_line_size);
+        // An answer with events holds a batch and one more event, as a poll's answer.
+        self->response_->body_limit(self->h_.last ? 2 * std::uint64_t(self->options_.max_message_size) + (2u << 20)
+                                                  : std::uint64_t(self->options_.max_line_size));
         http::async_read(self->stream_, self->buffer_, *self->response_,
                          [self](error_code ec2, std::size_t) { self->on_response(ec2); });
     });
@@ -127,9 +131,13 @@ SWITCHBOARD_DECL void http_upstream::on_response(error_code ec) {
     while (!body.empty() && !aborted_) {
         if (!proto::next_framed(body, frame)) return fail(error::protocol_violation);
         auto f = proto::parse(frame);
-        if (!f || f->k == proto::kind::event || f->k == proto::kind::welcome) return fail(error::protocol_violation);
+        if (!f || (f->k == proto::kind::event && !h_.last) || f->k == proto::kind::welcome)
+            return fail(error::protocol_violation);
         if (h_.on_frame) h_.on_frame(*f);
     }
+    if (aborted_) return;
+    if (h_.on_answered) h_.on_answered();
+    if (aborted_) return;
     post_next();
 }
 

@@ -107,7 +107,8 @@ SWITCHBOARD_DECL void server_session::on_frame(const proto::frame& f, std::strin
     }
 }
 
-SWITCHBOARD_DECL server_session::post_answer server_session::on_post(std::string_view body) {
+SWITCHBOARD_DECL server_session::post_answer server_session::on_post(std::string_view body,
+                                                                     std::optional<sequence_number> last) {
     namespace http = boost::beast::http;
     if (closed_ || !resumable_) return {http::status::not_found, "unknown or expired session"};
     std::string_view frame;
@@ -133,6 +134,14 @@ SWITCHBOARD_DECL server_session::post_answer server_session::on_post(std::string
     const auto now = inbound_sequencer::clock::now();
     auto& in = sm_->in;
     proto::append_framed(answer, proto::encode_ack(in.unacknowledged() > 0 ? in.take_ack(now) : in.last_delivered()));
+    if (last && !closed_) {
+        // As a poll's `last`: it acknowledges, and one never sent breaks the session.
+        if (sm_->out.resume(*last).ec) {
+            close_now(error::invalid_resume, "invalid resume point");
+            return {http::status::bad_request, "invalid last"};
+        }
+        if (auto c = conn_.lock()) c->answer_post(*last, answer);
+    }
     return {http::status::ok, std::move(answer)};
 }
 

@@ -63,6 +63,7 @@ public:
     }
     void begin_batch() override { batching_ = true; }
     SWITCHBOARD_DECL void end_batch() override;
+    SWITCHBOARD_DECL void answer_post(sequence_number last, std::string& body) override;
     SWITCHBOARD_DECL void wake(clock::time_point when) override;
     void stop_lingering() override { end(); }
 
@@ -84,6 +85,9 @@ private:
     clock::time_point idle_until_{}; // no GET by then: the client is gone
     clock::time_point wheel_at_ = clock::time_point::max(); // the wake-up asked for
     sequence_number acked_ = 0; // the `last` of the latest GET: answers start after it
+    // The last event a POST's answer carried: a GET's answer starts after it too (the
+    // client reads that POST's answer before any later GET's).
+    sequence_number covered_ = 0;
     std::string welcome_, ack_, close_; // control frames waiting for an answer
     bool hold_;
     bool batching_ = false;

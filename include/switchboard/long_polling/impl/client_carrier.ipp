@@ -92,8 +92,21 @@ private:
     std::shared_ptr<http_upstream> make_upstream() {
         std::weak_ptr<poll_client_carrier> w = shared_from_this();
         http_upstream::handlers h;
+        // A POST asks for the events after the last delivered: its answer carries them when
+        // they are there already (an echo, a reply), one HTTP exchange instead of two.
         h.on_frame = [w](const proto::frame& f) {
-            if (auto self = w.lock()) self->events_.on_frame(f, {});
+            if (auto self = w.lock()) self->events_.on_frame(f, std::string(f.body)); // (raw bytes, as upstream)
+        };
+        h.last = [w] {
+            auto self = w.lock();
+            return self ? self->events_.last_delivered() : sequence_number{0};
+        };
+        h.on_answered = [w] {
+            if (auto self = w.lock(); self && self->deferred_) {
+                auto res = std::move(*self->deferred_);
+                self->deferred_.reset();
+                self->consume(res);
+            }
         };
         h.on_failed = [w](error_code ec) {
             if (auto self = w.lock()) self->fail(ec);
@@ -174,6 +187,16 @@ private:
             std::exchange(done_, nullptr)({});
             if (closed_) return;
         }
+        // A GET's answer waits for the answer of a POST on its way, which may carry earlier
+        // events (the server sends a GET only what follows them).
+        if (upstream_ && upstream_->in_flight()) {
+            deferred_ = std::move(res);
+            return;
+        }
+        consume(res);
+    }
+
+    void consume(const http::response<http::string_body>& res) {
         more_ = false;
         if (auto perr = parser_.feed(res.body(), *this)) return fail(perr);
         if (closed_) return;
@@ -225,6 +248,7 @@ private:
     std::string target_;
     std::string token_;
     std::chrono::steady_clock::time_point sent_; // when the GET in flight was sent
+    std::optional<http::response<http::string_body>> deferred_; // a GET's answer waiting for a POST's
     bool more_ = false;
     bool connected_ = false;
     bool closing_ = false;

@@ -188,7 +188,27 @@ SWITCHBOARD_DECL void server_channel::end_batch() {
 }
 
 SWITCHBOARD_DECL bool server_channel::has_news() const noexcept {
-    return !welcome_.empty() || !close_.empty() || session_->window().last_sent() > acked_;
+    return !welcome_.empty() || !close_.empty() || session_->window().last_sent() > std::max(acked_, covered_);
+}
+
+SWITCHBOARD_DECL void server_channel::answer_post(sequence_number last, std::string& body) {
+    // (The session checked `last` and acknowledged up to it.) Events lost from the window
+    // after `last` are left to the next GET, whose answer reports the gap first.
+    if (closing_ || overflowed_ || ended_ || session_->poll_from(last).lost) return;
+    acked_ = std::max(acked_, last);
+    const auto max = session_->options().max_batch_bytes;
+    std::size_t bytes = 0;
+    session_->window().for_each_after(last, [&](sequence_number seq, const shared_event& ev) {
+        if (bytes != 0 && bytes + ev->data.size() > max) return false;
+        std::string frame = proto::event_header(seq, ev->type, ev->binary);
+        frame += ev->data; // the body is bytes: binary data travels raw, as upstream
+        proto::append_framed(body, frame);
+        bytes += ev->data.size() + 1;
+        covered_ = std::max(covered_, seq);
+        return true;
+    });
+    // More than one answer holds: the held GET takes the rest.
+    if (held_ && has_news()) answer_soon();
 }
 
 SWITCHBOARD_DECL void server_channel::answer_soon() {
@@ -214,7 +234,7 @@ SWITCHBOARD_DECL void server_channel::answer() {
     if (auto plan = session_->poll_from(acked_); plan.lost) append_sse_control(body, proto::encode_gap(*plan.lost));
     const auto max = session_->options().max_batch_bytes;
     bool any = false, more = false;
-    if (!overflowed_) session_->window().for_each_after(acked_, [&](sequence_number seq, const shared_event& ev) {
+    if (!overflowed_) session_->window().for_each_after(std::max(acked_, covered_), [&](sequence_number seq, const shared_event& ev) {
         if (any && body.size() + ev->data.size() > max) {
             more = true;
             return false;
