@@ -19,6 +19,8 @@
 //       published): requests_per_s, and the bytes of one empty poll both ways.
 // Every event's data is "<number> <send time in ns>".
 // Distributed under the Boost Software License, Version 1.0.
+#include "bench_util.hpp"
+
 #include <boost/asio.hpp>
 
 #include <algorithm>
@@ -38,36 +40,13 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
+using bench::histogram;
+using bench::now_ns;
+
 constexpr std::size_t window = 32; // fan-out: events published but not yet delivered to every subscriber
 unsigned short port = 0;
 
-std::int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
-}
-
-tcp::socket connect(asio::io_context& ioc) {
-    tcp::socket s(ioc);
-    s.connect({asio::ip::make_address("127.0.0.1"), port});
-    s.set_option(tcp::no_delay(true));
-    return s;
-}
-
-// Microsecond latency histogram up to 10 s.
-struct histogram {
-    std::vector<std::uint32_t> buckets = std::vector<std::uint32_t>(10'000'000, 0);
-    std::uint64_t count = 0;
-    void add(std::int64_t us) {
-        buckets[static_cast<std::size_t>(std::clamp<std::int64_t>(us, 0, 9'999'999))]++;
-        ++count;
-    }
-    std::int64_t percentile(double p) const {
-        const auto target = static_cast<std::uint64_t>(static_cast<double>(count) * p);
-        std::uint64_t seen = 0;
-        for (std::size_t i = 0; i < buckets.size(); ++i)
-            if ((seen += buckets[i]) > target) return static_cast<std::int64_t>(i);
-        return 0;
-    }
-};
+tcp::socket connect(asio::io_context& ioc) { return bench::connect(ioc, port); }
 
 struct run_state {
     histogram latency;

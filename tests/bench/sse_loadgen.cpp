@@ -10,6 +10,8 @@
 //       ("ready" once every one has its response head)
 // Prints one line of "key=value" figures.
 // Distributed under the Boost Software License, Version 1.0.
+#include "bench_util.hpp"
+
 #include <boost/asio.hpp>
 
 #include <algorithm>
@@ -30,45 +32,20 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
+using bench::histogram;
+using bench::now_ns;
+
 constexpr std::size_t window = 32; // events published but not yet delivered to every subscriber
-
-std::int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
-}
-
-tcp::socket connect(asio::io_context& ioc, unsigned short port) {
-    tcp::socket s(ioc);
-    s.connect({asio::ip::make_address("127.0.0.1"), port});
-    s.set_option(tcp::no_delay(true));
-    return s;
-}
 
 // Opens an event stream; returns the socket and the body bytes that came with the head.
 std::pair<tcp::socket, std::string> open_stream(asio::io_context& ioc, unsigned short port, const std::string& target) {
-    auto s = connect(ioc, port);
+    auto s = bench::connect(ioc, port);
     asio::write(s, asio::buffer("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"));
     std::string buf;
     const auto n = asio::read_until(s, asio::dynamic_buffer(buf), "\r\n\r\n");
     if (buf.rfind("HTTP/1.1 200", 0) != 0) throw std::runtime_error("stream refused: " + buf.substr(0, 40));
     return {std::move(s), buf.substr(n)};
 }
-
-// Microsecond latency histogram up to 10 s.
-struct histogram {
-    std::vector<std::uint32_t> buckets = std::vector<std::uint32_t>(10'000'000, 0);
-    std::uint64_t count = 0;
-    void add(std::int64_t us) {
-        buckets[static_cast<std::size_t>(std::clamp<std::int64_t>(us, 0, 9'999'999))]++;
-        ++count;
-    }
-    std::int64_t percentile(double p) const {
-        const auto target = static_cast<std::uint64_t>(static_cast<double>(count) * p);
-        std::uint64_t seen = 0;
-        for (std::size_t i = 0; i < buckets.size(); ++i)
-            if ((seen += buckets[i]) > target) return static_cast<std::int64_t>(i);
-        return 0;
-    }
-};
 
 struct fanout {
     asio::io_context& ioc;
@@ -110,7 +87,7 @@ struct fanout {
             welcome_stream_ = std::move(sock);
             drain_welcome_stream();
         }
-        publisher = connect(ioc, port);
+        publisher = bench::connect(ioc, port);
         for (std::size_t i = 0; i < subscribers; ++i) read(i);
     }
 
