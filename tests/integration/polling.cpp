@@ -260,6 +260,32 @@ TEST_CASE("max_batch_bytes bounds a POST's answer too, and the next GET carries 
     CHECK(s.poll(2).data("echo") == std::vector<std::string>{"33333333"});
 }
 
+TEST_CASE("a POST from before a resume, processed after it, carries no events the new polls would skip") {
+    // Found in review: such a POST's answer (to a carrier that is gone) made the new
+    // channel's polls skip the events it carried, and the client reported a false gap.
+    test_server srv;
+    const auto port = srv.server.port();
+    poll_session s(port, "polling");
+    REQUIRE(s.post(framed({"E1 t echo\none"})).result() == http::status::ok);
+    asio::io_context ioc;
+    auto old = connect_to(ioc, port); // the previous carrier's POST connection
+    REQUIRE(wait_until([&] { return srv.server.connection_count() == 1; }));
+    // The client resumes: a handshake with its token, a new channel.
+    const auto resumed = get(port, "/live?sb=1&transport=polling&token=" + s.token + "&last=0");
+    CHECK(resumed.data("echo") == std::vector<std::string>{"one"});
+    // The old carrier's POST arrives now, asking for events after 0.
+    http::request<http::string_body> req{http::verb::post, "/live?sb=1&token=" + s.token + "&last=0", 11};
+    req.set(http::field::host, "x");
+    req.body() = framed({"E2 t echo\ntwo"});
+    req.prepare_payload();
+    http::write(old, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(old, buffer, res);
+    CHECK(unframed(res.body()) == std::vector<std::string>{"A2"}); // the acknowledgement only
+    CHECK(s.poll(1).data("echo") == std::vector<std::string>{"two"});
+}
+
 TEST_CASE("a client that goes away while its GET is held is noticed at once: connection freed, session detached") {
     sb::server_options o;
     o.heartbeat = {.interval = 20s, .timeout = 60s}; // neither the hold nor the idle clock ends it here
@@ -301,4 +327,67 @@ TEST_CASE("a long-polling client facing a server that answers at once polls at i
     CHECK(seen >= 3);   // it goes on polling
     CHECK(seen <= 15);  // about one per interval (a tight loop makes thousands)
     CHECK(c.errors.size() == 0);
+}
+
+TEST_CASE("a GET's answer held back for a POST still arrives when that POST is answered 404") {
+    // Found in review: the client holds a GET's answer while a POST is on its way (the
+    // POST's answer may carry earlier events); a 404 to the POST never let it go, so the
+    // close that answer carried was never read and the client hung open.
+    std::atomic<bool> posted{false}, closed_sent{false};
+    raw_http_server server([&](tcp::socket& s, const std::string& first, int) {
+        const auto reply = [&](const std::string& status, const std::string& type, const std::string& body) {
+            raw_http_server::write(s, "HTTP/1.1 " + status + "\r\nContent-Type: " + type + "\r\nContent-Length: " +
+                                          std::to_string(body.size()) + "\r\n\r\n" + body);
+        };
+        for (std::string head = first; !head.empty(); head = raw_http_server::read_head(s)) {
+            if (head.rfind("POST", 0) == 0) { // the session is gone by the time it is read
+                posted = true;
+                wait_until([&] { return closed_sent.load(); }, 5s);
+                std::this_thread::sleep_for(100ms); // the GET's answer is in first
+                reply("404 Not Found", "text/plain", "unknown or expired session\n");
+                return;
+            }
+            if (head.find("poll=1") == std::string::npos) {
+                reply("200 OK", "text/event-stream", "event: switchboard\ndata: W{\"heartbeat\":25000,\"last\":0,"
+                      "\"max_message\":16777216,\"resumed\":false,\"timeout\":60000,\"token\":\"abc\",\"v\":1}\n\n");
+                continue;
+            }
+            wait_until([&] { return posted.load(); }, 5s); // held until the client posts
+            reply("200 OK", "text/event-stream", "event: switchboard\ndata: C0 done\n\n");
+            closed_sent = true;
+        }
+    });
+    io_threads io;
+    test_client<sb::long_polling> c(io.ioc, server.url("/live"));
+    c.connect();
+    c.send({.data = "up"});
+    REQUIRE(wait_until([&] { return c.client.current_state() == sb::state::closed; }, 5s));
+}
+
+TEST_CASE("an event on a POST's answer over the client's max_message_size ends the client with message_too_big") {
+    raw_http_server server([&](tcp::socket& s, const std::string& first, int) {
+        const auto reply = [&](const std::string& type, const std::string& body) {
+            raw_http_server::write(s, "HTTP/1.1 200 OK\r\nContent-Type: " + type + "\r\nContent-Length: " +
+                                          std::to_string(body.size()) + "\r\n\r\n" + body);
+        };
+        for (std::string head = first; !head.empty(); head = raw_http_server::read_head(s)) {
+            if (head.rfind("POST", 0) == 0) { // (the body is not read: the answer is all that matters)
+                reply("application/octet-stream", framed({"A1", "E1 t message\n" + std::string(2000, 'x')}));
+                return;
+            }
+            if (head.find("poll=1") != std::string::npos) {
+                std::this_thread::sleep_for(1s); // held
+                return;
+            }
+            reply("text/event-stream", "event: switchboard\ndata: W{\"heartbeat\":25000,\"last\":0,"
+                  "\"max_message\":16777216,\"resumed\":false,\"timeout\":60000,\"token\":\"abc\",\"v\":1}\n\n");
+        }
+    });
+    io_threads io;
+    test_client<sb::long_polling> c(io.ioc, server.url("/live"), {.max_message_size = 1000});
+    c.connect();
+    c.client.async_send({.data = "up"}, [](sb::error_code) {}); // (its answer brings the event)
+    CHECK(c.receive_error(5s) == sb::error::message_too_big); // fatal: the client ends with it
+    CHECK(c.client.current_state() == sb::state::closed);
+    CHECK(c.events.size() == 0);
 }

@@ -95,6 +95,11 @@ public:
     void silence() noexcept { silenced_.store(true); }
     bool silenced() const noexcept { return silenced_.load(); }
 
+    // Increasing numbers for what must be ordered by when it began: connections (taken
+    // when accepted) and poll channels (when made). A POST on a connection older than its
+    // session's channel comes from an earlier client carrier (long_polling::server_channel).
+    std::uint64_t next_serial() noexcept { return serial_.fetch_add(1, std::memory_order_relaxed) + 1; }
+
 private:
     friend class connection_slot;
     // The sessions a publish or broadcast reaches, gathered under the lock and served
@@ -116,6 +121,7 @@ private:
     std::shared_ptr<timer_wheel<wakeable>> wheel_;
     std::atomic<std::size_t> connections_{0};
     std::atomic<std::uint64_t> next_id_{1};
+    std::atomic<std::uint64_t> serial_{0};
     std::atomic<bool> stopped_{false};
     std::atomic<bool> silenced_{false};
     mutable std::mutex mutex_;

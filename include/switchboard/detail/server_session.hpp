@@ -60,9 +60,10 @@ public:
     virtual void begin_batch() {}
     virtual void end_batch() {}
     // The answer to an upstream POST that asked for events (`last`: the client delivered
-    // every event up to it): a carrier that answers requests appends what the session
-    // holds after `last` (long-polling, polling); the others add nothing.
-    virtual void answer_post(sequence_number /*last*/, std::string& /*body*/) {}
+    // every event up to it; `serial`: its connection's, server_core::next_serial): a
+    // carrier that answers requests appends what the session holds after `last`
+    // (long-polling, polling); the others add nothing.
+    virtual void answer_post(sequence_number /*last*/, std::uint64_t /*serial*/, std::string& /*body*/) {}
 };
 
 class server_core;
@@ -98,7 +99,8 @@ public:
         std::string body;
     };
     // `last`: the POST asked for the session's events after it (docs/protocol.md).
-    post_answer on_post(std::string_view body, std::optional<sequence_number> last = std::nullopt);
+    post_answer on_post(std::string_view body, std::optional<sequence_number> last = std::nullopt,
+                        std::uint64_t serial = 0);
 
     // On the strand, for carriers that answer requests (long-polling, polling): they
     // read the replay window instead of queueing each event. The peer delivered every

@@ -268,7 +268,7 @@ private:
     void post(std::shared_ptr<server_session> s, std::string_view body, bool keep_alive, std::shared_ptr<std::string> keep) {
         stream_.expires_never();
         asio::dispatch(s->strand(), [self = shared_from_this(), s, body, keep_alive, keep = std::move(keep), last = post_last_] {
-            auto answer = s->on_post(body, last);
+            auto answer = s->on_post(body, last, self->serial_);
             asio::dispatch(self->stream_.get_executor(), [self, keep_alive, answer = std::move(answer)] {
                 self->reply(answer.status, answer.body, keep_alive && answer.status == http::status::ok);
             });
@@ -352,6 +352,7 @@ private:
     std::string cors_; // Access-Control-Allow-Origin for the request being answered
     bool watching_ = false; // a held request's connection is watched for its end
     std::optional<sequence_number> post_last_; // the POST being served asked for events after it
+    const std::uint64_t serial_ = slot_.core().next_serial(); // when the connection began
 };
 
 

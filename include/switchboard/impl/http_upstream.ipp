@@ -124,6 +124,7 @@ SWITCHBOARD_DECL void http_upstream::on_response(error_code ec) {
     if (status == 404) {
         gone_ = true;
         if (h_.on_gone) h_.on_gone();
+        if (!aborted_ && h_.on_answered) h_.on_answered(); // a GET's answer held back for this one goes on (it may say why)
         return;
     }
     if (status != 200) return fail(error::connection_lost);

@@ -108,7 +108,8 @@ SWITCHBOARD_DECL void server_session::on_frame(const proto::frame& f, std::strin
 }
 
 SWITCHBOARD_DECL server_session::post_answer server_session::on_post(std::string_view body,
-                                                                     std::optional<sequence_number> last) {
+                                                                     std::optional<sequence_number> last,
+                                                                     std::uint64_t serial) {
     namespace http = boost::beast::http;
     if (closed_ || !resumable_) return {http::status::not_found, "unknown or expired session"};
     std::string_view frame;
@@ -140,7 +141,7 @@ SWITCHBOARD_DECL server_session::post_answer server_session::on_post(std::string
             close_now(error::invalid_resume, "invalid resume point");
             return {http::status::bad_request, "invalid last"};
         }
-        if (auto c = conn_.lock()) c->answer_post(*last, answer);
+        if (auto c = conn_.lock()) c->answer_post(*last, serial, answer);
     }
     return {http::status::ok, std::move(answer)};
 }

@@ -63,7 +63,7 @@ public:
     }
     void begin_batch() override { batching_ = true; }
     SWITCHBOARD_DECL void end_batch() override;
-    SWITCHBOARD_DECL void answer_post(sequence_number last, std::string& body) override;
+    SWITCHBOARD_DECL void answer_post(sequence_number last, std::uint64_t serial, std::string& body) override;
     SWITCHBOARD_DECL void wake(clock::time_point when) override;
     void stop_lingering() override { end(); }
 
@@ -88,6 +88,7 @@ private:
     // The last event a POST's answer carried: a GET's answer starts after it too (the
     // client reads that POST's answer before any later GET's).
     sequence_number covered_ = 0;
+    std::uint64_t serial_; // when the channel was made (server_core::next_serial)
     std::string welcome_, ack_, close_; // control frames waiting for an answer
     bool hold_;
     bool batching_ = false;

@@ -95,7 +95,11 @@ private:
         // A POST asks for the events after the last delivered: its answer carries them when
         // they are there already (an echo, a reply), one HTTP exchange instead of two.
         h.on_frame = [w](const proto::frame& f) {
-            if (auto self = w.lock()) self->events_.on_frame(f, std::string(f.body)); // (raw bytes, as upstream)
+            auto self = w.lock();
+            if (!self) return;
+            if (f.k == proto::kind::event && (f.a == 0 || f.body.size() > self->options_.max_message_size))
+                return self->fail(f.a == 0 ? error_code(error::protocol_violation) : error_code(error::message_too_big));
+            self->events_.on_frame(f, std::string(f.body)); // (raw bytes, as upstream)
         };
         h.last = [w] {
             auto self = w.lock();

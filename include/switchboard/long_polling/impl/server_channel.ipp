@@ -97,7 +97,7 @@ SWITCHBOARD_DECL void serve(std::shared_ptr<http_exchange> x, http::request<http
 }
 
 SWITCHBOARD_DECL server_channel::server_channel(std::shared_ptr<server_session> session, bool hold)
-    : session_(std::move(session)), life_(session_->core().ioc), hold_(hold) {}
+    : session_(std::move(session)), life_(session_->core().ioc), serial_(session_->core().next_serial()), hold_(hold) {}
 
 SWITCHBOARD_DECL void server_channel::start() {
     life_.expires_at(asio::steady_timer::time_point::max());
@@ -191,10 +191,13 @@ SWITCHBOARD_DECL bool server_channel::has_news() const noexcept {
     return !welcome_.empty() || !close_.empty() || session_->window().last_sent() > std::max(acked_, covered_);
 }
 
-SWITCHBOARD_DECL void server_channel::answer_post(sequence_number last, std::string& body) {
+SWITCHBOARD_DECL void server_channel::answer_post(sequence_number last, std::uint64_t serial, std::string& body) {
     // (The session checked `last` and acknowledged up to it.) Events lost from the window
-    // after `last` are left to the next GET, whose answer reports the gap first.
-    if (closing_ || overflowed_ || ended_ || session_->poll_from(last).lost) return;
+    // after `last` are left to the next GET, whose answer reports the gap first. A POST on
+    // a connection older than this channel comes from the client's previous carrier
+    // (written before it resumed, processed after): its answer may go nowhere, so it
+    // carries nothing that the GETs would then skip.
+    if (serial < serial_ || closing_ || overflowed_ || ended_ || session_->poll_from(last).lost) return;
     acked_ = std::max(acked_, last);
     const auto max = session_->options().max_batch_bytes;
     std::size_t bytes = 0;
