@@ -46,6 +46,26 @@ struct histogram {
     }
 };
 
+// Runs `ioc`: a discarded warm-up of 500 ms, then `seconds` measured. `on_measure()`
+// when the measured part begins, `on_stop()` at its end (then `ioc` stops). Returns the
+// measured part's length in seconds.
+template <class OnMeasure, class OnStop>
+double timed_run(asio::io_context& ioc, double seconds, OnMeasure on_measure, OnStop on_stop) {
+    asio::steady_timer warmup(ioc, std::chrono::milliseconds(500)), end(ioc);
+    clock_type::time_point start;
+    warmup.async_wait([&](boost::system::error_code) {
+        on_measure();
+        start = clock_type::now();
+        end.expires_after(std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds)));
+        end.async_wait([&](boost::system::error_code) {
+            on_stop();
+            ioc.stop();
+        });
+    });
+    ioc.run();
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
 } // namespace bench
 
 #endif

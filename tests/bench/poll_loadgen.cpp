@@ -511,19 +511,7 @@ struct poller {
 template <class Setup>
 void measure(asio::io_context& ioc, double seconds, Setup&& begin) {
     begin();
-    asio::steady_timer warmup(ioc, std::chrono::milliseconds(500)), end(ioc);
-    clock_type::time_point start;
-    warmup.async_wait([&](boost::system::error_code) {
-        state.measuring = true;
-        start = clock_type::now();
-        end.expires_after(std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds)));
-        end.async_wait([&](boost::system::error_code) {
-            state.stopped = true;
-            ioc.stop();
-        });
-    });
-    ioc.run();
-    const double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
+    const double elapsed = bench::timed_run(ioc, seconds, [] { state.measuring = true; }, [] { state.stopped = true; });
     std::printf("per_s=%.0f p50_us=%lld p99_us=%lld", static_cast<double>(state.done) / elapsed,
                 static_cast<long long>(state.latency.percentile(0.5)), static_cast<long long>(state.latency.percentile(0.99)));
 }

@@ -230,19 +230,7 @@ int main(int argc, char** argv) try {
     fanout f(ioc, port, n, std::string(argv[5]) == "session", argc > 6 ? std::stoul(argv[6]) : 1);
     f.setup();
     for (std::size_t i = 0; i < window; ++i) f.publish(); // one at a time: the others follow each response
-    asio::steady_timer warmup(ioc, std::chrono::milliseconds(500)), end(ioc);
-    clock_type::time_point start;
-    warmup.async_wait([&](boost::system::error_code) {
-        f.measuring = true;
-        start = clock_type::now();
-        end.expires_after(std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds)));
-        end.async_wait([&](boost::system::error_code) {
-            f.stopped = true;
-            ioc.stop();
-        });
-    });
-    ioc.run();
-    const double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
+    const double elapsed = bench::timed_run(ioc, seconds, [&] { f.measuring = true; }, [&] { f.stopped = true; });
     std::printf("deliveries_per_s=%.0f events_per_s=%.0f p50_us=%lld p99_us=%lld\n",
                 static_cast<double>(f.deliveries) / elapsed, static_cast<double>(f.deliveries) / elapsed / static_cast<double>(n),
                 static_cast<long long>(f.latency.percentile(0.5)), static_cast<long long>(f.latency.percentile(0.99)));
