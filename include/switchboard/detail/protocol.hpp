@@ -223,6 +223,16 @@ inline void append_framed(std::string& out, std::string_view frame) {
     out += frame;
 }
 
+// An event frame, length-prefixed, its data verbatim (a body is bytes: binary data
+// travels raw): the upstream POST body, and events on a POST's answer.
+inline void append_framed_event(std::string& out, sequence_number seq, const event& e) {
+    const auto header = event_header(seq, e.type, e.binary);
+    append_number(out, header.size() + e.data.size());
+    out.push_back(':');
+    out += header;
+    out += e.data;
+}
+
 // Takes the next length-prefixed frame off `body`; false when it is malformed.
 inline bool next_framed(std::string_view& body, std::string_view& frame) {
     std::uint64_t n = 0;

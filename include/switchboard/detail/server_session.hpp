@@ -60,9 +60,9 @@ public:
     virtual void begin_batch() {}
     virtual void end_batch() {}
     // The answer to an upstream POST that asked for events (`last`: the client delivered
-    // every event up to it; `serial`: its connection's, server_core::next_serial): a
-    // carrier that answers requests appends what the session holds after `last`
-    // (long-polling, polling); the others add nothing.
+    // every event up to it, and the window holds every one after it; `serial`: its
+    // connection's, server_core::next_serial): a carrier that answers requests appends
+    // what the session holds after `last` (long-polling, polling); the others add nothing.
     virtual void answer_post(sequence_number /*last*/, std::uint64_t /*serial*/, std::string& /*body*/) {}
 };
 

@@ -27,9 +27,7 @@ SWITCHBOARD_DECL void http_upstream::send_event(sequence_number seq, const event
         plain_.emplace_back(e.data, e.binary);
         return post_next();
     }
-    std::string frame = proto::event_header(seq, e.type, e.binary);
-    frame += e.data; // a POST body carries bytes: binary data travels raw
-    proto::append_framed(upstream_, frame);
+    proto::append_framed_event(upstream_, seq, e);
     post_next();
 }
 

@@ -137,11 +137,12 @@ SWITCHBOARD_DECL server_session::post_answer server_session::on_post(std::string
     proto::append_framed(answer, proto::encode_ack(in.unacknowledged() > 0 ? in.take_ack(now) : in.last_delivered()));
     if (last && !closed_) {
         // As a poll's `last`: it acknowledges, and one never sent breaks the session.
-        if (sm_->out.resume(*last).ec) {
+        const auto plan = sm_->out.resume(*last);
+        if (plan.ec) {
             close_now(error::invalid_resume, "invalid resume point");
             return {http::status::bad_request, "invalid last"};
         }
-        if (auto c = conn_.lock()) c->answer_post(*last, serial, answer);
+        if (auto c = conn_.lock(); c && !plan.lost) c->answer_post(*last, serial, answer);
     }
     return {http::status::ok, std::move(answer)};
 }

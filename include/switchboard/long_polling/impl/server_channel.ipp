@@ -192,20 +192,18 @@ SWITCHBOARD_DECL bool server_channel::has_news() const noexcept {
 }
 
 SWITCHBOARD_DECL void server_channel::answer_post(sequence_number last, std::uint64_t serial, std::string& body) {
-    // (The session checked `last` and acknowledged up to it.) Events lost from the window
-    // after `last` are left to the next GET, whose answer reports the gap first. A POST on
-    // a connection older than this channel comes from the client's previous carrier
-    // (written before it resumed, processed after): its answer may go nowhere, so it
-    // carries nothing that the GETs would then skip.
-    if (serial < serial_ || closing_ || overflowed_ || ended_ || session_->poll_from(last).lost) return;
+    // (The session checked `last`, acknowledged up to it, and calls this only when the
+    // window still holds everything after it: a gap is left to the next GET, whose answer
+    // reports it first.) A POST on a connection older than this channel comes from the
+    // client's previous carrier (written before it resumed, processed after): its answer
+    // may go nowhere, so it carries nothing that the GETs would then skip.
+    if (serial < serial_ || closing_ || overflowed_ || ended_) return;
     acked_ = std::max(acked_, last);
     const auto max = session_->options().max_batch_bytes;
     std::size_t bytes = 0;
     session_->window().for_each_after(last, [&](sequence_number seq, const shared_event& ev) {
         if (bytes != 0 && bytes + ev->data.size() > max) return false;
-        std::string frame = proto::event_header(seq, ev->type, ev->binary);
-        frame += ev->data; // the body is bytes: binary data travels raw, as upstream
-        proto::append_framed(body, frame);
+        proto::append_framed_event(body, seq, *ev);
         bytes += ev->data.size() + 1;
         covered_ = std::max(covered_, seq);
         return true;
