@@ -67,6 +67,12 @@ enum class error {
     /// A redirect to another origin was not followed (client_options::cross_origin_redirects);
     /// the client ends.
     redirect_refused,
+    /// The TLS handshake failed (no common protocol or cipher, not TLS at all, or the
+    /// connection ended during it).
+    tls_failed,
+    /// The server's certificate was not accepted: not signed by a trusted authority,
+    /// expired, or not for the host name or address connected to. Never retried.
+    certificate_rejected,
 };
 
 /// The error category of `switchboard::error`; its name is "switchboard".

@@ -66,6 +66,27 @@ struct replay_options {
     std::chrono::milliseconds ack_interval{1'000};
 };
 
+/** TLS of a client (`wss://` and `https://` URLs); needs a build with
+    `SWITCHBOARD_WITH_OPENSSL` (else such URLs fail with error::transport_unavailable).
+
+    By default the server's certificate must chain to the system's trust store and
+    name the host (or carry the IP address) of the URL; a certificate that does not
+    fails the connection with error::certificate_rejected, which is never retried.
+*/
+struct client_tls_options {
+    /// A PEM file of the certificate authorities to trust, in place of the system's.
+    std::string ca_file{};
+    /// A directory of hashed CA certificates (`openssl rehash`) to trust as well.
+    std::string ca_directory{};
+    /// A PEM certificate chain to present when the server asks for one.
+    std::string certificate_file{};
+    /// The PEM private key of `certificate_file`.
+    std::string private_key_file{};
+    /// DANGEROUS: accept any certificate for any host. Anyone on the network path can
+    /// then read and change the traffic. For tests against self-signed servers only.
+    bool insecure_skip_verify = false;
+};
+
 /** Options of `basic_client` and `any_client`; an aggregate with production defaults.
 
     @code
@@ -102,6 +123,23 @@ struct client_options {
     /// at once when an answer says more is pending). Keep it well below the server's
     /// heartbeat timeout, after which a client that asks nothing is taken for gone.
     std::chrono::milliseconds poll_interval{1'000};
+    /// TLS for `wss://` and `https://` URLs.
+    client_tls_options tls{};
+};
+
+/** The TLS listener of a server (`wss://` and `https://` clients); needs a build with
+    `SWITCHBOARD_WITH_OPENSSL`. It serves every transport, as the plain listener does,
+    and is on when a certificate is given here or a context through
+    `server::use_tls`.
+*/
+struct server_tls_options {
+    /// A PEM file: the server's certificate, then the intermediates up to its root.
+    std::string certificate_chain_file{};
+    /// The PEM private key of the certificate.
+    std::string private_key_file{};
+    /// The port of the TLS listener (on server_options::address); 0 picks a free one
+    /// (see `server::tls_port()`).
+    unsigned short port = 8443;
 };
 
 /** Options of `server`; an aggregate with production defaults.
@@ -167,6 +205,10 @@ struct server_options {
     /// (`Access-Control-Allow-Origin`, and answers to preflight `OPTIONS`). Requests
     /// without an `Origin` (non-browser clients) are always served.
     std::vector<std::string> allowed_origins{};
+    /// TLS on a second listener (see `server_tls_options`).
+    server_tls_options tls{};
+    /// Listen without TLS on `port`. False (with TLS on): TLS only.
+    bool listen_plain = true;
 };
 
 /// Throws `std::invalid_argument` naming the first option that makes no sense.

@@ -16,6 +16,10 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#ifdef SWITCHBOARD_WITH_OPENSSL
+#include <openssl/ssl.h>
+#endif
+
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -73,8 +77,29 @@ public:
     /// Binds, listens and starts accepting. @throws system_error when the address is unusable.
     SWITCHBOARD_DECL void start();
 
-    /// The port listened on (the one chosen by the system when `options.port` was 0).
+    /// The port listened on (the one chosen by the system when `options.port` was 0);
+    /// 0 when there is no plain listener (`listen_plain` false).
     SWITCHBOARD_DECL unsigned short port() const;
+
+    /// The port of the TLS listener (chosen by the system when `options.tls.port` was
+    /// 0); 0 when there is none.
+    SWITCHBOARD_DECL unsigned short tls_port() const;
+
+#ifdef SWITCHBOARD_WITH_OPENSSL
+    /** Serves TLS with an OpenSSL context the application set up (its certificates,
+        protocol versions, client-certificate checks), in place of
+        `server_options::tls`'s files; the listener is on `options.tls.port`. The
+        server holds a reference to the context. Call before `start()`.
+
+        @code
+        boost::asio::ssl::context ctx{boost::asio::ssl::context::tls_server};
+        ctx.use_certificate_chain_file("server.pem");
+        ctx.use_private_key_file("server.key", boost::asio::ssl::context::pem);
+        server.use_tls(ctx.native_handle());
+        @endcode
+    */
+    SWITCHBOARD_DECL void use_tls(SSL_CTX* context);
+#endif
 
     /// Stops accepting and closes every connection and session. Idempotent.
     SWITCHBOARD_DECL void stop();

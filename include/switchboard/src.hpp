@@ -34,6 +34,7 @@
 #include <switchboard/impl/server_session.ipp>
 #include <switchboard/impl/session.ipp>
 #include <switchboard/impl/stream_connection.ipp>
+#include <switchboard/impl/tls.ipp>
 
 // Carriers.
 #include <switchboard/long_polling/impl/client_carrier.ipp>

@@ -9,6 +9,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include <atomic>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -18,10 +19,21 @@
 
 namespace harness {
 
+// The TLS test material, made by tests/tls/make_certs.sh (ctest's tls/certificates).
+inline std::string cert_dir() { return SWITCHBOARD_TEST_CERT_DIR; }
+inline std::string cert(const std::string& name) { return cert_dir() + "/" + name; }
+
+// The directory of the TLS test material when the tests run over TLS (ctest's
+// integration-tls/ tests set SWITCHBOARD_TEST_TLS), else empty: test_server then
+// listens with TLS only, its URLs are wss:// and https://, and test_client trusts the
+// test CA.
+inline std::string tls_dir() { return std::getenv("SWITCHBOARD_TEST_TLS") ? cert_dir() : std::string(); }
+
 // The URL of a server on 127.0.0.1:`port` for a client of Transport.
 template <class Transport>
-std::string url_for(unsigned short port, const std::string& path = "/live") {
-    const char* scheme = Transport::kind == switchboard::transport_kind::websocket ? "ws" : "http";
+std::string url_for(unsigned short port, const std::string& path = "/live", bool secure = false) {
+    const char* scheme = Transport::kind == switchboard::transport_kind::websocket ? (secure ? "wss" : "ws")
+                                                                                    : (secure ? "https" : "http");
     return std::string(scheme) + "://127.0.0.1:" + std::to_string(port) + path;
 }
 
@@ -49,13 +61,22 @@ struct test_server {
         o.address = "127.0.0.1";
         o.port = 0;
         o.sse_retry = std::chrono::milliseconds(20); // SSE clients come back as fast as the test clients' backoff
+        if (const auto dir = tls_dir(); !dir.empty() && o.tls.certificate_chain_file.empty()) {
+            o.tls.certificate_chain_file = dir + "/server.pem";
+            o.tls.private_key_file = dir + "/server.key";
+            o.tls.port = 0;
+            o.listen_plain = false;
+        }
         return o;
     }
 
+    // The port clients connect to: the TLS listener's when the tests run over TLS.
+    unsigned short port() const { return tls_dir().empty() ? server.port() : server.tls_port(); }
+
     // The URL of this server (through `port` when given, e.g. a proxy).
     template <class Transport>
-    std::string url(unsigned short port = 0) const {
-        return url_for<Transport>(port ? port : server.port());
+    std::string url(unsigned short via = 0) const {
+        return url_for<Transport>(via ? via : port(), "/live", !tls_dir().empty());
     }
 
     // Declared first, destroyed last: the io threads may still be recording until joined.
@@ -93,6 +114,7 @@ struct test_client {
     // Short reconnect delays, unless the test chose its own longest delay; polling
     // every 50 ms unless the test chose an interval.
     static switchboard::client_options fast(switchboard::client_options o) {
+        if (const auto dir = tls_dir(); !dir.empty() && o.tls.ca_file.empty()) o.tls.ca_file = dir + "/ca.pem";
         o.reconnect.initial_delay = std::chrono::milliseconds(20);
         if (o.poll_interval == switchboard::client_options{}.poll_interval) o.poll_interval = std::chrono::milliseconds(50);
         if (o.reconnect.max_delay == switchboard::reconnect_options{}.max_delay)

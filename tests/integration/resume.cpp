@@ -15,7 +15,7 @@ namespace {
 template <class Transport>
 struct news_subscriber {
     explicit news_subscriber(test_server& srv)
-        : proxy(srv.server.port()), c(srv.io.ioc, srv.template url<Transport>(proxy.port())) {
+        : proxy(srv.port()), c(srv.io.ioc, srv.template url<Transport>(proxy.port())) {
         c.connect();
         c.send({.type = "join", .data = "news"});
         REQUIRE(wait_until([&] { return srv.received.size() >= 1; }));
@@ -56,7 +56,7 @@ void check_exactly_once(test_server& srv, Client& c, int downstream, int upstrea
 } // namespace
 
 TEMPLATE_TEST_CASE("a client whose connection drops mid-stream resumes with every event exactly once, in order",
-                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+                   "[integration][tls]", SWITCHBOARD_TRANSPORTS) {
     test_server srv;
     news_subscriber<TestType> sub(srv);
     auto& c = sub.c;
@@ -86,7 +86,7 @@ TEMPLATE_TEST_CASE("a client whose connection drops mid-stream resumes with ever
     CHECK(srv.opened.size() == 1); // one session throughout
 }
 
-TEMPLATE_TEST_CASE("events published while a client is away are replayed when it returns", "[integration]",
+TEMPLATE_TEST_CASE("events published while a client is away are replayed when it returns", "[integration][tls]",
                    SWITCHBOARD_TRANSPORTS) {
     test_server srv;
     news_subscriber<TestType> sub(srv);
@@ -104,7 +104,7 @@ TEMPLATE_TEST_CASE("events published while a client is away are replayed when it
 }
 
 TEMPLATE_TEST_CASE("a resume from beyond the replay window reports the exact gap, then delivers the rest",
-                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+                   "[integration][tls]", SWITCHBOARD_TRANSPORTS) {
     sb::server_options o;
     o.replay.max_events = 10;
     test_server srv(o);
@@ -127,14 +127,14 @@ TEMPLATE_TEST_CASE("a resume from beyond the replay window reports the exact gap
 }
 
 TEMPLATE_TEST_CASE("a client that returns after its session expired is told, and gets a new session",
-                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+                   "[integration][tls]", SWITCHBOARD_TRANSPORTS) {
     sb::server_options o;
     o.session_timeout = 100ms;
     // Long-polling and polling clients are known gone when they ask nothing for the
     // heartbeat timeout (a stream's drop is seen at once).
     o.heartbeat = {.interval = 100ms, .timeout = 400ms};
     test_server srv(o);
-    tcp_proxy proxy(srv.server.port());
+    tcp_proxy proxy(srv.port());
     test_client<TestType> c(srv.io.ioc, srv.template url<TestType>(proxy.port()));
     recorder<sb::error_code> errors;
     c.client.on_error([&](sb::error_code ec) { errors.add(ec); });
@@ -159,7 +159,7 @@ TEST_CASE("any_client uses the first transport that gets through: WebSocket, els
     test_server srv;
     const auto url = [&](unsigned short port) { return "http://127.0.0.1:" + std::to_string(port) + "/live"; };
     {
-        any_test_client c(srv.io.ioc, url(srv.server.port()));
+        any_test_client c(srv.io.ioc, url(srv.port()));
         c.connect();
         CHECK(c.client.current_transport() == sb::transport_kind::websocket);
         c.send({.type = "echo", .data = "over websocket"});
@@ -167,7 +167,7 @@ TEST_CASE("any_client uses the first transport that gets through: WebSocket, els
         CHECK(c.errors.size() == 0);
     }
     {
-        tcp_proxy proxy(srv.server.port());
+        tcp_proxy proxy(srv.port());
         proxy.refuse_upgrades(true); // as a proxy that does not pass WebSocket
         any_test_client c(srv.io.ioc, url(proxy.port()));
         c.connect();
@@ -197,7 +197,7 @@ TEST_CASE("any_client falls back when an event stream is buffered: its welcome n
     // SSE first, through a proxy that holds back event streams: the welcome does not
     // arrive within connect_timeout, and the client moves on to WebSocket.
     test_server srv;
-    tcp_proxy proxy(srv.server.port());
+    tcp_proxy proxy(srv.port());
     proxy.hold_streams(true);
     sb::client_options o;
     o.connect_timeout = 300ms;
@@ -214,7 +214,7 @@ TEST_CASE("any_client falls back when an event stream is buffered: its welcome n
 
 TEST_CASE("a session falls back from WebSocket to SSE mid-stream and loses and duplicates nothing") {
     test_server srv;
-    tcp_proxy proxy(srv.server.port());
+    tcp_proxy proxy(srv.port());
     any_test_client c(srv.io.ioc, "http://127.0.0.1:" + std::to_string(proxy.port()) + "/live");
     c.connect();
     REQUIRE(c.client.current_transport() == sb::transport_kind::websocket);
@@ -239,7 +239,7 @@ TEST_CASE("a session falls back from WebSocket to SSE mid-stream and loses and d
 
 TEST_CASE("one session falls back WebSocket -> SSE -> long-polling -> polling mid-stream, losing and duplicating nothing") {
     test_server srv;
-    tcp_proxy proxy(srv.server.port());
+    tcp_proxy proxy(srv.port());
     sb::client_options o;
     o.connect_timeout = 500ms; // a held-back event stream is given up on after this
     any_test_client c(srv.io.ioc, "http://127.0.0.1:" + std::to_string(proxy.port()) + "/live", o);

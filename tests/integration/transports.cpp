@@ -28,7 +28,7 @@ std::vector<std::unique_ptr<test_client<Transport>>> news_subscribers(test_serve
 }
 } // namespace
 
-TEMPLATE_TEST_CASE("a client's events are echoed back in order, exactly once", "[integration]",
+TEMPLATE_TEST_CASE("a client's events are echoed back in order, exactly once", "[integration][tls]",
                    SWITCHBOARD_TRANSPORTS) {
     test_server srv;
     test_client<TestType> c(srv.io.ioc, srv.template url<TestType>());
@@ -46,7 +46,7 @@ TEMPLATE_TEST_CASE("a client's events are echoed back in order, exactly once", "
     CHECK_FALSE(srv.closed.items()[0]); // a clean close
 }
 
-TEMPLATE_TEST_CASE("binary events keep every byte and their binary flag", "[integration]", SWITCHBOARD_TRANSPORTS) {
+TEMPLATE_TEST_CASE("binary events keep every byte and their binary flag", "[integration][tls]", SWITCHBOARD_TRANSPORTS) {
     test_server srv;
     test_client<TestType> c(srv.io.ioc, srv.template url<TestType>());
     c.connect();
@@ -62,7 +62,7 @@ TEMPLATE_TEST_CASE("binary events keep every byte and their binary flag", "[inte
     CHECK_FALSE(got[1].binary);
 }
 
-TEMPLATE_TEST_CASE("a 1 MiB message goes both ways intact", "[integration]", SWITCHBOARD_TRANSPORTS) {
+TEMPLATE_TEST_CASE("a 1 MiB message goes both ways intact", "[integration][tls]", SWITCHBOARD_TRANSPORTS) {
     test_server srv;
     test_client<TestType> c(srv.io.ioc, srv.template url<TestType>());
     c.connect();
@@ -73,7 +73,7 @@ TEMPLATE_TEST_CASE("a 1 MiB message goes both ways intact", "[integration]", SWI
     CHECK(c.events.items()[0].data == big);
 }
 
-TEMPLATE_TEST_CASE("a published event reaches each of 100 subscribers once, in order", "[integration]",
+TEMPLATE_TEST_CASE("a published event reaches each of 100 subscribers once, in order", "[integration][tls]",
                    SWITCHBOARD_TRANSPORTS) {
     test_server srv;
     auto clients = news_subscribers<TestType>(srv, 100);
@@ -93,7 +93,7 @@ TEMPLATE_TEST_CASE("a published event reaches each of 100 subscribers once, in o
     CHECK(clients[0]->events.size() == 20);
 }
 
-TEMPLATE_TEST_CASE("a burst mixing short and long events arrives intact and in order", "[integration]",
+TEMPLATE_TEST_CASE("a burst mixing short and long events arrives intact and in order", "[integration][tls]",
                    SWITCHBOARD_TRANSPORTS) {
     // One write carries a burst: short pieces are copied together, long event data is
     // written from its shared bytes; every size around the boundary, and empty data.
@@ -115,7 +115,7 @@ TEMPLATE_TEST_CASE("a burst mixing short and long events arrives intact and in o
 }
 
 TEMPLATE_TEST_CASE("publishes from several threads at once reach every subscriber once, in each publisher's order",
-                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+                   "[integration][tls]", SWITCHBOARD_TRANSPORTS) {
     // Sessions wait for their drain in one ready list shared by every thread: four
     // application threads publish while the server's two threads drain.
     test_server srv;
@@ -142,7 +142,7 @@ TEMPLATE_TEST_CASE("publishes from several threads at once reach every subscribe
 }
 
 TEMPLATE_TEST_CASE("a server stopped in the middle of a publishing burst ends every session cleanly",
-                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+                   "[integration][tls]", SWITCHBOARD_TRANSPORTS) {
     // Sends still waiting for their drain when the server stops are not left behind:
     // the sessions close, and (under the sanitizers) nothing leaks.
     test_server srv;
@@ -169,7 +169,7 @@ TEMPLATE_TEST_CASE("a server stopped in the middle of a publishing burst ends ev
     }
 }
 
-TEMPLATE_TEST_CASE("a send past the client's limits fails by itself with a clear error", "[integration]",
+TEMPLATE_TEST_CASE("a send past the client's limits fails by itself with a clear error", "[integration][tls]",
                    SWITCHBOARD_TRANSPORTS) {
     test_server srv;
     test_client<TestType> c(srv.io.ioc, srv.template url<TestType>(), {.max_message_size = 1000});
@@ -184,7 +184,7 @@ TEMPLATE_TEST_CASE("a send past the client's limits fails by itself with a clear
 }
 
 TEMPLATE_TEST_CASE("sends made before the connection opens are held up to their bound, then refused with queue_full",
-                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+                   "[integration][tls]", SWITCHBOARD_TRANSPORTS) {
     // A server that accepts and never answers: the client stays connecting.
     raw_http_server silent([](tcp::socket& s, const std::string&, int) {
         char b[256];
@@ -216,10 +216,10 @@ TEMPLATE_TEST_CASE("sends made before the connection opens are held up to their 
     }
 }
 
-TEMPLATE_TEST_CASE("async_receive, use_future, use_awaitable and deferred work like callbacks", "[integration]",
+TEMPLATE_TEST_CASE("async_receive, use_future, use_awaitable and deferred work like callbacks", "[integration][tls]",
                    SWITCHBOARD_TRANSPORTS) {
     test_server srv;
-    sb::basic_client<TestType> c(srv.io.ioc, srv.template url<TestType>());
+    sb::basic_client<TestType> c(srv.io.ioc, srv.template url<TestType>(), test_client<TestType>::fast({}));
     c.async_connect(asio::use_future).get();
     c.async_send({.type = "echo", .data = "one"}, asio::use_future).get();
     const auto e = c.async_receive(asio::use_future).get();
@@ -251,7 +251,7 @@ TEMPLATE_TEST_CASE("async_receive, use_future, use_awaitable and deferred work l
     CHECK_THROWS_AS(c.async_receive(asio::use_future).get(), sb::system_error);
 }
 
-TEMPLATE_TEST_CASE("the server ends a session and the client closes without reconnecting", "[integration]",
+TEMPLATE_TEST_CASE("the server ends a session and the client closes without reconnecting", "[integration][tls]",
                    SWITCHBOARD_TRANSPORTS) {
     test_server srv;
     test_client<TestType> c(srv.io.ioc, srv.template url<TestType>());
@@ -262,7 +262,7 @@ TEMPLATE_TEST_CASE("the server ends a session and the client closes without reco
     CHECK(std::find(states.begin(), states.end(), sb::state::reconnecting) == states.end());
 }
 
-TEMPLATE_TEST_CASE("connecting to a closed port fails with an error", "[integration]", SWITCHBOARD_TRANSPORTS) {
+TEMPLATE_TEST_CASE("connecting to a closed port fails with an error", "[integration][tls]", SWITCHBOARD_TRANSPORTS) {
     io_threads io;
     unsigned short port;
     {
@@ -275,11 +275,11 @@ TEMPLATE_TEST_CASE("connecting to a closed port fails with an error", "[integrat
 }
 
 TEMPLATE_TEST_CASE("connections beyond max_connections are refused with server_full, and freed ones are taken again",
-                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+                   "[integration][tls]", SWITCHBOARD_TRANSPORTS) {
     sb::server_options o;
     o.max_connections = 3;
     test_server srv(o);
-    const auto port = srv.server.port();
+    const auto port = srv.port();
     asio::io_context raw;
     std::vector<tcp::socket> held; // accepted connections that send nothing (yet)
     for (int i = 0; i < 3; ++i) held.push_back(raw::connect_to(raw, port));
@@ -299,7 +299,7 @@ TEMPLATE_TEST_CASE("connections beyond max_connections are refused with server_f
 }
 
 TEMPLATE_TEST_CASE("sessions beyond max_sessions are refused with server_full, and a freed place is taken again",
-                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+                   "[integration][tls]", SWITCHBOARD_TRANSPORTS) {
     sb::server_options o;
     o.max_sessions = 2;
     test_server srv(o);

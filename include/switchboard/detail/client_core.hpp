@@ -8,6 +8,7 @@
 // resume, replay, de-duplication, and the queues behind async_send/async_receive.
 // It drives a client_carrier, the client half of one transport.
 
+#include <switchboard/detail/client_stream.hpp>
 #include <switchboard/detail/protocol.hpp>
 #include <switchboard/detail/url.hpp>
 #include <switchboard/error.hpp>
@@ -136,6 +137,7 @@ private:
     std::atomic<state> state_{state::connecting};
     bool started_ = false;
 
+    tls_context tls_context_; // wss://, https://: keeps the shared context loaded
     std::string token_;
     std::string last_event_id_; // plain mode: the id of the last event received
     std::optional<std::chrono::milliseconds> retry_; // the server's reconnect delay, if it gave one

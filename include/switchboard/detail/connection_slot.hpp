@@ -8,6 +8,7 @@
 // address's share (max_connections_per_address, max_sessions_per_address).
 
 #include <switchboard/config.hpp>
+#include <switchboard/detail/tls.hpp>
 
 #include <boost/asio/ip/address.hpp>
 
@@ -46,7 +47,8 @@ class connection_slot {
 public:
     // Counted at once; admitted() says whether the limits allow it.
     connection_slot(std::shared_ptr<server_core> core, const asio::ip::address& remote);
-    connection_slot(connection_slot&& o) noexcept : core_(std::move(o.core_)), address_(o.address_) {}
+    connection_slot(connection_slot&& o) noexcept
+        : core_(std::move(o.core_)), address_(o.address_), tls_(std::move(o.tls_)) {}
     connection_slot& operator=(connection_slot&&) = delete;
     ~connection_slot();
     server_core& core() const noexcept { return *core_; }
@@ -54,10 +56,15 @@ public:
     address_entry& address() const noexcept { return *address_; }
     // Why this connection is over a limit (server-wide or its address's), or null.
     const char* refusal() const noexcept;
+    // The connection's TLS, if it came to the TLS listener: it goes where the slot goes
+    // (the HTTP phase, then the carrier), which encrypts and decrypts through it.
+    tls_layer* tls() const noexcept { return tls_.get(); }
+    void secure(std::unique_ptr<tls_layer> t) noexcept { tls_ = std::move(t); }
 
 private:
     std::shared_ptr<server_core> core_;
     address_entry* address_; // stays while counted (server_core::addresses_)
+    std::unique_ptr<tls_layer> tls_;
 };
 
 } // namespace switchboard::detail

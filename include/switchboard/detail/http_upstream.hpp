@@ -10,6 +10,7 @@
 // answered with an acknowledgement (docs/protocol.md). Plain mode: one event per POST.
 
 #include <switchboard/detail/client_core.hpp>
+#include <switchboard/detail/client_stream.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -64,7 +65,7 @@ private:
 
     client_options options_;
     asio::ip::tcp::resolver resolver_;
-    boost::beast::tcp_stream stream_;
+    client_stream stream_;
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> response_;
     handlers h_;

@@ -13,6 +13,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <atomic>
 #include <functional>
@@ -48,17 +49,20 @@ public:
     std::function<void(session, event)> on_event;
     std::function<void(session, error_code)> on_close;
 
+    // TLS from a context of the application's (before start).
+    void use_tls(tls_context ctx) { tls_ = std::move(ctx); }
     void start();
     void stop();
     // The server object is gone: the registry, topics and lingering sessions let go of
     // what they hold (the sessions hold the core: nothing else would end that cycle).
     void release();
     unsigned short port() const;
+    unsigned short tls_port() const;
     std::size_t connection_count() const noexcept { return connections_.load(); }
     std::size_t session_count() const;
 
-    // Serves one accepted socket from its first byte (HTTP).
-    void serve(asio::ip::tcp::socket socket);
+    // Serves one accepted socket from its first byte (HTTP, or TLS then HTTP).
+    void serve(asio::ip::tcp::socket socket, bool tls);
 
     // A new session opened from `address`, or null with the reason when max_sessions or
     // the address's share is reached.
@@ -110,14 +114,24 @@ private:
         void add(const std::shared_ptr<server_session>& s, const shared_event& ev);
         void run(server_core& core, const shared_event& ev);
     };
-    void accept();
-    void accept_later();
+    // One listening socket: the plain one, or the TLS one.
+    struct listener {
+        explicit listener(asio::io_context& io, bool secure)
+            : acceptor(asio::make_strand(io)), timer(acceptor.get_executor()), tls(secure) {}
+        asio::ip::tcp::acceptor acceptor; // its handlers, the backoff timer's and stop's close are serialized
+        asio::steady_timer timer;         // backs off while out of descriptors
+        std::chrono::milliseconds backoff{0}; // (the acceptor's handlers only)
+        const bool tls;
+    };
+    void listen(listener& l, unsigned short port);
+    void accept(listener& l);
+    void accept_later(listener& l);
     void schedule(std::shared_ptr<server_session>* due, std::size_t n);
     void run_ready();
 
-    asio::ip::tcp::acceptor acceptor_;
-    asio::steady_timer accept_timer_;                 // backs off while out of descriptors
-    std::chrono::milliseconds accept_backoff_{0};     // (the acceptor's handlers only)
+    listener plain_;
+    listener secure_;
+    tls_context tls_; // the TLS listener's, when there is one
     std::shared_ptr<timer_wheel<wakeable>> wheel_;
     std::atomic<std::size_t> connections_{0};
     std::atomic<std::uint64_t> next_id_{1};

@@ -27,7 +27,10 @@ SWITCHBOARD_DECL client_core::client_core(asio::any_io_executor ex, url u, clien
       backoff_(options_.reconnect),
       reconnect_timer_(strand_),
       ack_timer_(strand_),
-      close_timer_(strand_) {}
+      close_timer_(strand_) {
+    // A TLS file that cannot be used is a mistake of the program: said here, at once.
+    if (url_.secure()) tls_context_ = client_tls_context(options_.tls);
+}
 
 template <class Handler, class... Args>
 void client_core::complete(Handler h, Args... args) {
@@ -132,7 +135,8 @@ SWITCHBOARD_DECL void client_core::attempt_failed(error_code ec) {
     // transport to the same host and port would find too.
     const bool server_wide = ec == asio::error::connection_refused || ec == asio::error::host_not_found ||
                              ec == asio::error::host_not_found_try_again || ec == asio::error::host_unreachable ||
-                             ec == asio::error::network_unreachable || ec == error::server_full;
+                             ec == asio::error::network_unreachable || ec == error::server_full ||
+                             ec == error::tls_failed || ec == error::certificate_rejected;
     if (server_wide || current_ + 1 >= transports_.size() || state_ == state::closed || closing_) return lost(ec);
     // The next transport, at once: the session (token, windows) carries over, so the
     // server resumes it there. A client never goes back to an earlier transport.
@@ -221,7 +225,8 @@ SWITCHBOARD_DECL void client_core::lost(error_code ec) {
     const bool fatal = ec == error::protocol_violation || ec == error::message_too_big ||
                        ec == error::transport_unavailable || ec == error::server_full ||
                        ec == error::bad_content_type || ec == error::line_too_long ||
-                       ec == error::too_many_redirects || ec == error::redirect_refused;
+                       ec == error::too_many_redirects || ec == error::redirect_refused ||
+                       ec == error::certificate_rejected; // retrying would not change the certificate
     if (state_ == state::connecting || closing_ || fatal || !options_.reconnect.enabled) return finish(ec);
     set_state(state::reconnecting);
     if (backoff_.exhausted()) return finish(error::reconnect_exhausted);

@@ -43,6 +43,8 @@ public:
         case error::connection_lost: return "the connection was lost";
         case error::send_timeout: return "a write to the peer made no progress within the send timeout";
         case error::redirect_refused: return "a redirect to another origin was not followed";
+        case error::tls_failed: return "the TLS handshake failed";
+        case error::certificate_rejected: return "the server's certificate was not accepted";
         }
         return "unknown switchboard error";
     }

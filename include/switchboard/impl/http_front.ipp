@@ -28,6 +28,47 @@ namespace switchboard::detail {
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
+// The HTTP phase's stream: TCP (Beast's, with its timeouts), and TLS over it when the
+// connection has a TLS layer (detail/tls.hpp). `with(f)` calls f with the one in use.
+class http_io {
+public:
+    http_io(asio::ip::tcp::socket socket, tls_layer* tls) : tcp_(std::move(socket)) {
+#ifdef SWITCHBOARD_WITH_OPENSSL
+        if (tls) tls_.emplace(tcp_, *tls);
+#else
+        (void)tls;
+#endif
+    }
+    boost::beast::tcp_stream& tcp_stream() noexcept { return tcp_; }
+    template <class F>
+    void with(F&& f) {
+#ifdef SWITCHBOARD_WITH_OPENSSL
+        if (tls_) return f(*tls_);
+#endif
+        f(tcp_);
+    }
+    tls_layer* tls() const noexcept {
+#ifdef SWITCHBOARD_WITH_OPENSSL
+        if (tls_) return &tls_->layer();
+#endif
+        return nullptr;
+    }
+    // A write tried at once on the non-blocking socket, as socket.write_some.
+    std::size_t write_now(asio::const_buffer b, error_code& ec) {
+        auto& socket = tcp_.socket();
+        if (!socket.non_blocking()) socket.non_blocking(true, ec);
+        if (ec) return 0;
+        if (auto* t = tls()) return t->write_some(socket, b, ec);
+        return socket.write_some(b, ec);
+    }
+
+private:
+    boost::beast::tcp_stream tcp_;
+#ifdef SWITCHBOARD_WITH_OPENSSL
+    std::optional<tls_stream<boost::beast::tcp_stream>> tls_;
+#endif
+};
+
 namespace {
 // What server_options::allowed_origins says of a request's Origin: refused, or the
 // value of its Access-Control-Allow-Origin header (empty: none is due).
@@ -54,32 +95,57 @@ class last_response : public std::enable_shared_from_this<last_response> {
 public:
     static constexpr std::chrono::seconds linger{2};
 
-    last_response(connection_slot slot, tcp::socket socket) : slot_(std::move(slot)), stream_(std::move(socket)) {}
+    last_response(connection_slot slot, tcp::socket socket)
+        : slot_(std::move(slot)), io_(std::move(socket), slot_.tls()) {}
 
     void send(std::shared_ptr<http::response<http::string_body>> res) {
-        stream_.expires_after(linger);
-        http::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
-            if (ec) return self->close();
-            error_code ignored;
-            self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-            self->drain();
+        io_.tcp_stream().expires_after(linger);
+#ifdef SWITCHBOARD_WITH_OPENSSL
+        // Refused at once (over a limit): the answer goes after the handshake, within
+        // the same linger time.
+        if (auto* tls = io_.tls(); tls && !tls->handshake_done())
+            return tls_stream<boost::beast::tcp_stream>(io_.tcp_stream(), *tls)
+                .async_handshake([self = shared_from_this(), res](error_code ec) {
+                    if (ec) return self->close();
+                    self->send(res);
+                });
+#endif
+        io_.with([&](auto& io) {
+            http::async_write(io, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
+                if (ec) return self->close();
+                self->shut();
+            });
         });
     }
 
 private:
-    void drain() {
-        stream_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](error_code ec, std::size_t) {
-            if (ec) return self->close();
+    void shut() {
+        auto after = [self = shared_from_this()](error_code) {
+            error_code ignored;
+            self->io_.tcp_stream().socket().shutdown(tcp::socket::shutdown_send, ignored);
             self->drain();
+        };
+#ifdef SWITCHBOARD_WITH_OPENSSL
+        if (io_.tls()) // close_notify first
+            return tls_stream<boost::beast::tcp_stream>(io_.tcp_stream(), *io_.tls()).async_shutdown(std::move(after));
+#endif
+        after({});
+    }
+    void drain() {
+        io_.with([&](auto& io) {
+            io.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](error_code ec, std::size_t) {
+                if (ec) return self->close();
+                self->drain();
+            });
         });
     }
     void close() {
         error_code ignored;
-        stream_.socket().close(ignored);
+        io_.tcp_stream().socket().close(ignored);
     }
 
     connection_slot slot_;
-    boost::beast::tcp_stream stream_;
+    http_io io_;
     std::array<char, 512> buffer_;
 };
 } // namespace
@@ -95,18 +161,28 @@ const carrier_route routes[] = {
 class http_connection final : public http_exchange, public std::enable_shared_from_this<http_connection> {
 public:
     http_connection(connection_slot slot, tcp::socket socket, boost::beast::flat_buffer buffer = {})
-        : slot_(std::move(slot)), stream_(std::move(socket)), buffer_(std::move(buffer)) {}
+        : slot_(std::move(slot)), io_(std::move(socket), slot_.tls()), stream_(io_.tcp_stream()), buffer_(std::move(buffer)) {}
 
     // Reads the next request's header on the connection (one request, or several with
-    // keep-alive POSTs); the body only once the request is known to be wanted.
+    // keep-alive POSTs); the body only once the request is known to be wanted. A TLS
+    // connection's handshake comes first, within the same handshake_timeout.
     void start() {
         const auto& o = slot_.core().options;
+        stream_.expires_after(o.handshake_timeout);
+#ifdef SWITCHBOARD_WITH_OPENSSL
+        if (auto* tls = io_.tls(); tls && !tls->handshake_done()) {
+            return tls_stream<boost::beast::tcp_stream>(stream_, *tls).async_handshake([self = shared_from_this()](error_code ec) {
+                if (!ec) self->start(); // else the connection ends here
+            });
+        }
+#endif
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(o.max_header_size));
         parser_->body_limit(o.max_body_size);
-        stream_.expires_after(o.handshake_timeout);
-        http::async_read_header(stream_, buffer_, *parser_,
-                                [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+        io_.with([&](auto& io) {
+            http::async_read_header(io, buffer_, *parser_,
+                                    [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+        });
     }
 
     // Serves one whole request for the switchboard path (server::handle).
@@ -174,18 +250,23 @@ private:
 
     void continue_then_read(std::shared_ptr<server_session> s) {
         static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-        asio::async_write(stream_, asio::buffer(go_on),
-                          [self = shared_from_this(), s = std::move(s)](error_code ec, std::size_t) mutable {
-                              if (!ec) self->read_body(std::move(s));
-                          });
+        const auto out = asio::buffer(go_on);
+        io_.with([&](auto& io) {
+            asio::async_write(io, out,
+                              [self = shared_from_this(), s = std::move(s)](error_code ec, std::size_t) mutable {
+                                  if (!ec) self->read_body(std::move(s));
+                              });
+        });
     }
 
     void read_body(std::shared_ptr<server_session> s) {
-        http::async_read(stream_, buffer_, *parser_, [self = shared_from_this(), s = std::move(s)](error_code ec, std::size_t) mutable {
-            if (self->fails(ec)) return;
-            const auto& data = self->parser_->get().body().data();
-            const std::string_view body(static_cast<const char*>(data.data()), data.size());
-            self->post(std::move(s), body, self->parser_->keep_alive(), nullptr);
+        io_.with([&](auto& io) {
+            http::async_read(io, buffer_, *parser_, [self = shared_from_this(), s = std::move(s)](error_code ec, std::size_t) mutable {
+                if (self->fails(ec)) return;
+                const auto& data = self->parser_->get().body().data();
+                const std::string_view body(static_cast<const char*>(data.data()), data.size());
+                self->post(std::move(s), body, self->parser_->keep_alive(), nullptr);
+            });
         });
     }
 
@@ -217,6 +298,9 @@ private:
         asio::dispatch(stream_.get_executor(), [self = shared_from_this(), gone = std::move(gone)]() mutable {
             // Bytes already read past the request: a pipelined request, answered in turn.
             if (self->buffer_.size() != 0) return;
+            // TLS: bytes the layer holds are of the next request (or an alert); a readable
+            // socket below says as much, so only its end (a peek of nothing) is seen.
+            if (auto* tls = self->io_.tls(); tls && tls->buffered()) return;
             self->watching_ = true;
             error_code ignored;
             self->stream_.socket().non_blocking(true, ignored); // the peek below must not wait
@@ -307,14 +391,14 @@ private:
     // fit goes asynchronously within handshake_timeout.
     void write_then_read(std::shared_ptr<std::string> out) {
         error_code ec;
-        auto& socket = stream_.socket();
-        if (!socket.non_blocking()) socket.non_blocking(true, ec);
-        const std::size_t n = ec ? 0 : socket.write_some(asio::buffer(*out), ec);
+        const std::size_t n = io_.write_now(asio::buffer(*out), ec);
         if (!ec && n == out->size()) return start();
         if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return; // the connection ends
         stream_.expires_after(slot_.core().options.handshake_timeout);
-        asio::async_write(stream_, asio::buffer(*out) + n, [self = shared_from_this(), out](error_code e, std::size_t) {
-            if (!e) self->start();
+        io_.with([&](auto& io) {
+            asio::async_write(io, asio::buffer(*out) + n, [self = shared_from_this(), out](error_code e, std::size_t) {
+                if (!e) self->start();
+            });
         });
     }
 
@@ -340,13 +424,16 @@ private:
         if (!keep_alive)
             return std::make_shared<last_response>(std::move(slot_), stream_.release_socket())->send(std::move(res));
         stream_.expires_after(slot_.core().options.handshake_timeout);
-        http::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
-            if (!ec) self->start();
+        io_.with([&](auto& io) {
+            http::async_write(io, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
+                if (!ec) self->start();
+            });
         });
     }
 
     connection_slot slot_;
-    boost::beast::tcp_stream stream_;
+    http_io io_;
+    boost::beast::tcp_stream& stream_; // io_'s TCP stream
     boost::beast::flat_buffer buffer_;
     std::optional<body_parser> parser_;
     std::string cors_; // Access-Control-Allow-Origin for the request being answered

@@ -56,11 +56,9 @@ SWITCHBOARD_DECL void http_upstream::post_next() {
     resolver_.async_resolve(url_.host, url_.port, [self = shared_from_this()](error_code ec, tcp::resolver::results_type r) {
         if (self->aborted_) return;
         if (ec) return self->fail(error::connection_lost);
-        self->stream_.async_connect(r, [self](error_code ec2, const tcp::endpoint&) {
+        self->stream_.async_open(self->url_, r, self->options_.tls, [self](error_code ec2) {
             if (self->aborted_) return;
             if (ec2) return self->fail(error::connection_lost);
-            error_code ignored;
-            self->stream_.socket().set_option(tcp::no_delay(true), ignored);
             self->connected_ = true;
             self->write_post();
         });

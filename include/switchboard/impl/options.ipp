@@ -61,6 +61,11 @@ SWITCHBOARD_DECL void validate(const server_options& o) {
     for (const auto& origin : o.allowed_origins)
         require(!origin.empty() && origin.back() != '/' && origin.find_first_of(" \r\n") == std::string::npos,
                 "allowed_origins entries are origins such as https://app.example.com, or *");
+    require(o.tls.certificate_chain_file.empty() == o.tls.private_key_file.empty(),
+            "tls.certificate_chain_file and tls.private_key_file go together");
+#ifndef SWITCHBOARD_WITH_OPENSSL
+    require(o.tls.certificate_chain_file.empty(), "tls needs a build with SWITCHBOARD_WITH_OPENSSL");
+#endif
 }
 
 } // namespace switchboard

@@ -40,6 +40,10 @@ SWITCHBOARD_DECL void server::on_event(event_handler h) { core_->on_event = std:
 SWITCHBOARD_DECL void server::on_close(close_handler h) { core_->on_close = std::move(h); }
 SWITCHBOARD_DECL void server::start() { core_->start(); }
 SWITCHBOARD_DECL unsigned short server::port() const { return core_->port(); }
+SWITCHBOARD_DECL unsigned short server::tls_port() const { return core_->tls_port(); }
+#ifdef SWITCHBOARD_WITH_OPENSSL
+SWITCHBOARD_DECL void server::use_tls(SSL_CTX* context) { core_->use_tls(detail::share_context(context)); }
+#endif
 SWITCHBOARD_DECL void server::stop() { core_->stop(); }
 SWITCHBOARD_DECL void server::publish(std::string_view topic, event e) {
     core_->publish(topic, detail::checked(std::move(e)));

@@ -33,51 +33,68 @@ std::chrono::steady_clock::duration wheel_tick(const server_options& o) {
 SWITCHBOARD_DECL server_core::server_core(asio::io_context& io, server_options o)
     : ioc(io),
       options(std::move(o)),
-      acceptor_(asio::make_strand(io)), // its handlers, the backoff timer's and stop's close are serialized
-      accept_timer_(acceptor_.get_executor()),
-      wheel_(std::make_shared<timer_wheel<wakeable>>(io, wheel_tick(options))) {}
-
-SWITCHBOARD_DECL void server_core::start() {
-    const tcp::endpoint ep{asio::ip::make_address(options.address), options.port};
-    acceptor_.open(ep.protocol());
-    acceptor_.set_option(asio::socket_base::reuse_address(true));
-    acceptor_.bind(ep);
-    acceptor_.listen(asio::socket_base::max_listen_connections);
-    accept();
+      plain_(io, false),
+      secure_(io, true),
+      wheel_(std::make_shared<timer_wheel<wakeable>>(io, wheel_tick(options))) {
+#ifdef SWITCHBOARD_WITH_OPENSSL
+    if (!options.tls.certificate_chain_file.empty()) tls_ = server_tls_context(options.tls);
+#endif
 }
 
-SWITCHBOARD_DECL void server_core::accept() {
+SWITCHBOARD_DECL void server_core::start() {
+    if (!options.listen_plain && !tls_)
+        throw std::invalid_argument("switchboard: server_options: listen_plain is false and no TLS is set up");
+    if (options.listen_plain) listen(plain_, options.port);
+    if (tls_) listen(secure_, options.tls.port);
+}
+
+SWITCHBOARD_DECL void server_core::listen(listener& l, unsigned short port) {
+    const tcp::endpoint ep{asio::ip::make_address(options.address), port};
+    l.acceptor.open(ep.protocol());
+    l.acceptor.set_option(asio::socket_base::reuse_address(true));
+    l.acceptor.bind(ep);
+    l.acceptor.listen(asio::socket_base::max_listen_connections);
+    accept(l);
+}
+
+SWITCHBOARD_DECL void server_core::accept(listener& l) {
     // Each socket gets its own strand: the HTTP phase's read and its timeout (Beast's
     // tcp_stream) must never run concurrently when several threads run the io_context.
-    acceptor_.async_accept(asio::make_strand(ioc), [self = shared_from_this()](error_code ec, tcp::socket socket) {
+    l.acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this(), &l](error_code ec, tcp::socket socket) {
         if (self->stopped()) return;
         if (!ec) {
-            self->accept_backoff_ = {};
-            self->serve(std::move(socket));
+            l.backoff = {};
+            self->serve(std::move(socket), l.tls);
         }
         if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return;
         if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||
             ec == asio::error::no_memory)
-            return self->accept_later(); // the connection waits in the backlog until a descriptor is free
-        self->accept(); // other per-connection errors (the peer gave up) do not stop the listener
+            return self->accept_later(l); // the connection waits in the backlog until a descriptor is free
+        self->accept(l); // other per-connection errors (the peer gave up) do not stop the listener
     });
 }
 
-SWITCHBOARD_DECL void server_core::accept_later() {
+SWITCHBOARD_DECL void server_core::accept_later(listener& l) {
     // Out of descriptors or memory: accepting again at once would fail at once, and spin.
     using namespace std::chrono_literals;
-    accept_backoff_ = std::clamp<std::chrono::milliseconds>(accept_backoff_ * 2, 10ms, 1000ms);
-    accept_timer_.expires_after(accept_backoff_);
-    accept_timer_.async_wait([self = shared_from_this()](error_code ec) {
-        if (!ec && !self->stopped()) self->accept();
+    l.backoff = std::clamp<std::chrono::milliseconds>(l.backoff * 2, 10ms, 1000ms);
+    l.timer.expires_after(l.backoff);
+    l.timer.async_wait([self = shared_from_this(), &l](error_code ec) {
+        if (!ec && !self->stopped()) self->accept(l);
     });
 }
 
-SWITCHBOARD_DECL void server_core::serve(tcp::socket socket) {
+SWITCHBOARD_DECL void server_core::serve(tcp::socket socket, bool tls) {
     error_code ec;
     const auto remote = socket.remote_endpoint(ec);
     if (ec) return; // the peer is already gone
     connection_slot slot(shared_from_this(), remote.address());
+#ifdef SWITCHBOARD_WITH_OPENSSL
+    // (Refused over a limit, it is answered after the handshake: see last_response.)
+    if (tls) slot.secure(std::make_unique<tls_layer>(tls_, tls_layer::role::server));
+#else
+    (void)tls;
+#endif
     if (auto why = slot.refusal()) return refuse_http(std::move(slot), std::move(socket), http::status::service_unavailable, why);
     std::make_shared<http_connection>(std::move(slot), std::move(socket))->start();
 }
@@ -99,16 +116,26 @@ SWITCHBOARD_DECL void server_core::remove_address_session(address_entry& a) {
     if (--a.second.sessions == 0 && a.second.connections == 0) addresses_.erase(a.first);
 }
 
-SWITCHBOARD_DECL unsigned short server_core::port() const { return acceptor_.local_endpoint().port(); }
+SWITCHBOARD_DECL unsigned short server_core::port() const {
+    error_code ec;
+    const auto ep = plain_.acceptor.local_endpoint(ec);
+    return ec ? 0 : ep.port();
+}
+SWITCHBOARD_DECL unsigned short server_core::tls_port() const {
+    error_code ec;
+    const auto ep = secure_.acceptor.local_endpoint(ec);
+    return ec ? 0 : ep.port();
+}
 
 SWITCHBOARD_DECL void server_core::stop() {
     if (stopped_.exchange(true)) return;
     wheel_->stop(); // it turns on while connections still linger, then stops
-    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
-        error_code ignored;
-        self->acceptor_.close(ignored);
-        self->accept_timer_.cancel();
-    });
+    for (auto* l : {&plain_, &secure_})
+        asio::post(l->acceptor.get_executor(), [self = shared_from_this(), l] {
+            error_code ignored;
+            l->acceptor.close(ignored);
+            l->timer.cancel();
+        });
     // Each session leaves the registry and its topics as it closes: until then a
     // request for it still finds it (and, if its client polls, how it ended).
     std::vector<std::shared_ptr<server_session>> sessions;

@@ -96,7 +96,8 @@ SWITCHBOARD_DECL void stream_connection::flush() {
     if (flat.size() > run) buffers.push_back(asio::buffer(flat.data() + run, flat.size() - run));
     // First at once: a socket with room takes it all, with no completion to run later.
     error_code ec;
-    auto n = socket_.write_some(buffers, ec);
+    auto* tls = slot_.tls();
+    auto n = tls ? tls->write_some(socket_, buffers, ec) : socket_.write_some(buffers, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) n = 0, ec = {};
     if (ec || n == total) return on_written(ec);
     // The rest when the socket has room again, within send_timeout of each progress.
@@ -113,12 +114,15 @@ SWITCHBOARD_DECL void stream_connection::write_rest_after(std::size_t n) {
     if (first != buffers.end()) *first += n;
     buffers.erase(buffers.begin(), first);
     if (buffers.empty()) return on_written({});
-    socket_.async_write_some(buffers, asio::bind_executor(session_->strand(), [self = shared_from_this()](
-                                                                                  error_code ec, std::size_t written) {
-                                 if (ec || self->dropped_) return self->on_written(ec ? ec : asio::error::operation_aborted);
-                                 self->write_progress_ = heartbeat::clock::now();
-                                 self->write_rest_after(written);
-                             }));
+    auto done = asio::bind_executor(session_->strand(), [self = shared_from_this()](error_code ec, std::size_t written) {
+        if (ec || self->dropped_) return self->on_written(ec ? ec : asio::error::operation_aborted);
+        self->write_progress_ = heartbeat::clock::now();
+        self->write_rest_after(written);
+    });
+#ifdef SWITCHBOARD_WITH_OPENSSL
+    if (auto* tls = slot_.tls()) return tls_stream<stream_socket>(socket_, *tls).async_write_some(buffers, std::move(done));
+#endif
+    socket_.async_write_some(buffers, std::move(done));
 }
 
 SWITCHBOARD_DECL void stream_connection::on_written(error_code ec) {
@@ -146,6 +150,10 @@ SWITCHBOARD_DECL void stream_connection::on_written(error_code ec) {
         // Everything is out; read (and discard) until the peer ends the connection.
         lingering_ = true;
         error_code ignored;
+        if (auto* tls = slot_.tls()) { // close_notify, if the socket takes it now
+            tls->close_notify();
+            tls->flush_now(socket_);
+        }
         socket_.shutdown(stream_socket::shutdown_send, ignored);
     }
 }
@@ -161,6 +169,8 @@ SWITCHBOARD_DECL void stream_connection::begin_close(error_code ec) {
 }
 
 SWITCHBOARD_DECL void stream_connection::read() {
+    if (auto* tls = slot_.tls(); tls && tls->buffered()) // decrypted bytes wait in the layer
+        return asio::post(session_->strand(), [self = shared_from_this()] { self->on_readable({}); });
     socket_.async_wait(stream_socket::wait_read, asio::bind_executor(session_->strand(), [self = shared_from_this()](error_code ec) {
                            self->on_readable(ec);
                        }));
@@ -170,7 +180,8 @@ SWITCHBOARD_DECL void stream_connection::on_readable(error_code ec) {
     if (dropped_) return;
     if (ec) return drop(error::connection_lost);
     static thread_local std::array<char, 64 * 1024> buffer;
-    const auto n = socket_.read_some(asio::buffer(buffer), ec);
+    auto* tls = slot_.tls();
+    const auto n = tls ? tls->read_some(socket_, asio::buffer(buffer), ec) : socket_.read_some(asio::buffer(buffer), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) return read();
     if (ec) return drop(lingering_ ? close_ec_ : error_code(error::connection_lost));
     hb_.received(heartbeat::clock::now());

@@ -4,6 +4,7 @@
 #ifndef SWITCHBOARD_LONG_POLLING_IMPL_CLIENT_CARRIER_IPP
 #define SWITCHBOARD_LONG_POLLING_IMPL_CLIENT_CARRIER_IPP
 
+#include <switchboard/detail/client_stream.hpp>
 #include <switchboard/detail/http_upstream.hpp>
 #include <switchboard/long_polling/client_carrier.hpp>
 #include <switchboard/sse/client_carrier.hpp>
@@ -39,8 +40,8 @@ public:
 
     void connect(const url& u, std::string target, std::string, carrier_events events,
                  std::function<void(error_code)> done) override {
-        // No plain standard to speak; https needs SWITCHBOARD_WITH_OPENSSL.
-        if (!options_.session || u.secure()) return done(error::transport_unavailable);
+        // No plain standard to speak.
+        if (!options_.session) return done(error::transport_unavailable);
         events_ = std::move(events);
         done_ = std::move(done);
         url_ = u;
@@ -133,11 +134,9 @@ private:
         resolver_.async_resolve(url_.host, url_.port, [self = shared_from_this()](error_code ec, tcp::resolver::results_type r) {
             if (self->closed_) return;
             if (ec) return self->fail(ec);
-            self->stream_.async_connect(r, [self](error_code ec2, const tcp::endpoint&) {
+            self->stream_.async_open(self->url_, r, self->options_.tls, [self](error_code ec2) {
                 if (self->closed_) return;
                 if (ec2) return self->fail(ec2);
-                error_code ignored;
-                self->stream_.socket().set_option(tcp::no_delay(true), ignored);
                 self->connected_ = true;
                 self->write_request();
             });
@@ -240,7 +239,7 @@ private:
     client_options options_;
     bool hold_;
     tcp::resolver resolver_;
-    beast::tcp_stream stream_;
+    client_stream stream_;
     asio::steady_timer timer_; // polling: the interval between GETs
     beast::flat_buffer buffer_;
     std::optional<http::response_parser<http::string_body>> response_;

@@ -40,7 +40,6 @@ public:
 
     void connect(const url& u, std::string target, std::string last_event_id, carrier_events events,
                  std::function<void(error_code)> done) override {
-        if (u.secure()) return done(error::transport_unavailable); // https needs SWITCHBOARD_WITH_OPENSSL
         events_ = std::move(events);
         upstream_ = make_upstream();
         done_ = std::move(done);
@@ -84,14 +83,13 @@ private:
         resolver_.async_resolve(u.host, u.port, [self = shared_from_this()](error_code ec, tcp::resolver::results_type r) {
             if (self->closed_) return;
             if (ec) return self->connected(ec);
-            self->stream_.async_connect(r, [self](error_code ec2, const tcp::endpoint&) { self->on_tcp(ec2); });
+            self->stream_.async_open(self->url_, r, self->options_.tls, [self](error_code ec2) { self->on_tcp(ec2); });
         });
     }
 
     void on_tcp(error_code ec) {
         if (closed_) return;
         if (ec) return connected(ec);
-        stream_.socket().set_option(tcp::no_delay(true), ec);
         auto req = std::make_shared<http::request<http::empty_body>>(http::verb::get, target_, 11);
         req->set(http::field::host, url_.authority());
         req->set(http::field::accept, "text/event-stream");
@@ -137,7 +135,6 @@ private:
                 next = parse_url(location);
                 const bool same_origin = next.scheme == url_.scheme && next.host == url_.host && next.port == url_.port;
                 if (!same_origin && !options_.cross_origin_redirects) return connected(error::redirect_refused);
-                if (next.secure()) return connected(error::transport_unavailable);
             } else if (!location.empty() && location[0] == '/') {
                 const auto q = location.find('?');
                 next.path = location.substr(0, q);
@@ -259,7 +256,7 @@ private:
 
     client_options options_;
     tcp::resolver resolver_;
-    beast::tcp_stream stream_;
+    client_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::response_parser<http::buffer_body>> response_;
     std::shared_ptr<http_upstream> upstream_;

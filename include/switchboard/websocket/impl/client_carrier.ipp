@@ -5,6 +5,7 @@
 #define SWITCHBOARD_WEBSOCKET_IMPL_CLIENT_CARRIER_IPP
 
 #include <switchboard/detail/base64.hpp>
+#include <switchboard/detail/client_stream.hpp>
 #include <switchboard/websocket/client_carrier.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -30,16 +31,14 @@ public:
 
     void connect(const url& u, std::string target, std::string, carrier_events events,
                  std::function<void(error_code)> done) override {
-        if (u.secure()) return done(error::transport_unavailable); // wss needs SWITCHBOARD_WITH_OPENSSL
         events_ = std::move(events);
         done_ = std::move(done);
         host_ = u.authority();
         target_ = std::move(target);
-        beast::get_lowest_layer(ws_).expires_after(options_.connect_timeout);
-        resolver_.async_resolve(u.host, u.port, [self = shared_from_this()](error_code ec, tcp::resolver::results_type r) {
+        ws_.next_layer().expires_after(options_.connect_timeout);
+        resolver_.async_resolve(u.host, u.port, [self = shared_from_this(), u](error_code ec, tcp::resolver::results_type r) {
             if (ec) return self->connected(ec);
-            beast::get_lowest_layer(self->ws_).async_connect(
-                r, [self](error_code ec2, const tcp::endpoint&) { self->on_tcp(ec2); });
+            self->ws_.next_layer().async_open(u, r, self->options_.tls, [self](error_code ec2) { self->on_tcp(ec2); });
         });
     }
 
@@ -61,14 +60,13 @@ public:
     void abort() override {
         closed_ = true;
         error_code ignored;
-        beast::get_lowest_layer(ws_).socket().close(ignored);
+        ws_.next_layer().socket().close(ignored);
     }
 
 private:
     void on_tcp(error_code ec) {
         if (ec) return connected(ec);
-        beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ec);
-        beast::get_lowest_layer(ws_).expires_never();
+        ws_.next_layer().expires_never();
         bws::stream_base::timeout t{};
         t.handshake_timeout = options_.connect_timeout;
         t.idle_timeout = options_.heartbeat.timeout;
@@ -160,7 +158,7 @@ private:
 
     client_options options_;
     tcp::resolver resolver_;
-    bws::stream<beast::tcp_stream> ws_;
+    bws::stream<client_stream> ws_;
     bws::response_type response_;
     beast::flat_buffer buffer_;
     carrier_events events_;

@@ -1,0 +1,153 @@
+// TLS: certificate checks, listeners side by side, misuse. (Every template test of the
+// transports runs over TLS too: ctest's integration-tls/ tests.)
+// Distributed under the Boost Software License, Version 1.0.
+#include "fixture.hpp"
+#include "raw.hpp"
+
+#include <catch2/catch.hpp>
+
+#ifdef SWITCHBOARD_WITH_OPENSSL
+
+using namespace harness;
+namespace sb = switchboard;
+
+namespace {
+
+// TLS only, with the certificate `name` (tests/tls/make_certs.sh).
+sb::server_options tls_with(const std::string& name) {
+    sb::server_options o;
+    o.tls.certificate_chain_file = cert(name + ".pem");
+    o.tls.private_key_file = cert(name + ".key");
+    o.tls.port = 0;
+    o.listen_plain = false;
+    return o;
+}
+
+sb::client_options trusting_test_ca() {
+    sb::client_options o;
+    o.tls.ca_file = cert("ca.pem");
+    return o;
+}
+
+template <class Transport>
+std::string secure_url(unsigned short port) {
+    return url_for<Transport>(port, "/live", true);
+}
+
+} // namespace
+
+TEMPLATE_TEST_CASE("a certificate that is expired, for another host, or not from a trusted CA is refused once, "
+                   "with certificate_rejected",
+                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+    const auto name = GENERATE(as<std::string>{}, "expired", "wrong-host", "self-signed");
+    CAPTURE(name);
+    test_server srv(tls_with(name));
+    test_client<TestType> c(srv.io.ioc, secure_url<TestType>(srv.server.tls_port()), trusting_test_ca());
+    CHECK(c.connect_error() == sb::error::certificate_rejected);
+    CHECK(c.client.current_state() == sb::state::closed); // never retried
+    CHECK(srv.server.session_count() == 0);
+}
+
+TEMPLATE_TEST_CASE("insecure_skip_verify accepts a certificate for another host", "[integration]", SWITCHBOARD_TRANSPORTS) {
+    test_server srv(tls_with("wrong-host"));
+    auto o = trusting_test_ca();
+    o.tls.insecure_skip_verify = true;
+    test_client<TestType> c(srv.io.ioc, secure_url<TestType>(srv.server.tls_port()), o);
+    c.connect();
+    c.send({.type = "echo", .data = "through"});
+    REQUIRE(wait_until([&] { return c.events.size() == 1; }));
+    CHECK(c.events.items()[0].data == "through");
+}
+
+TEMPLATE_TEST_CASE("the system trust store is the default: the test CA is not in it", "[integration]",
+                   SWITCHBOARD_TRANSPORTS) {
+    test_server srv(tls_with("server"));
+    test_client<TestType> c(srv.io.ioc, secure_url<TestType>(srv.server.tls_port()));
+    CHECK(c.connect_error() == sb::error::certificate_rejected);
+}
+
+TEMPLATE_TEST_CASE("TLS and plain listeners of one server serve one set of sessions", "[integration]",
+                   SWITCHBOARD_TRANSPORTS) {
+    auto o = tls_with("server");
+    o.listen_plain = true;
+    test_server srv(o);
+    REQUIRE(srv.server.port() != 0);
+    REQUIRE(srv.server.tls_port() != 0);
+    test_client<TestType> plain(srv.io.ioc, url_for<TestType>(srv.server.port()));
+    test_client<TestType> secure(srv.io.ioc, secure_url<TestType>(srv.server.tls_port()), trusting_test_ca());
+    plain.connect();
+    secure.connect();
+    plain.send({.type = "join", .data = "news"});
+    secure.send({.type = "join", .data = "news"});
+    REQUIRE(wait_until([&] { return srv.received.size() == 2; }));
+    for (int i = 1; i <= 50; ++i) srv.server.publish("news", {.type = "news", .data = std::to_string(i)});
+    REQUIRE(wait_until([&] { return plain.events.size() == 50 && secure.events.size() == 50; }));
+    CHECK(data_of(plain.events.items()) == numbered(1, 50));
+    CHECK(data_of(secure.events.items()) == numbered(1, 50));
+}
+
+TEMPLATE_TEST_CASE("a TLS client at a plain port fails with tls_failed", "[integration]", SWITCHBOARD_TRANSPORTS) {
+    test_server srv; // plain only
+    test_client<TestType> c(srv.io.ioc, secure_url<TestType>(srv.server.port()), trusting_test_ca());
+    CHECK(c.connect_error() == sb::error::tls_failed);
+}
+
+TEMPLATE_TEST_CASE("a plain client at the TLS port fails, and the server goes on", "[integration]",
+                   SWITCHBOARD_TRANSPORTS) {
+    test_server srv(tls_with("server"));
+    {
+        test_client<TestType> c(srv.io.ioc, url_for<TestType>(srv.server.tls_port()));
+        CHECK(c.connect_error() != sb::error_code{});
+    }
+    test_client<TestType> d(srv.io.ioc, secure_url<TestType>(srv.server.tls_port()), trusting_test_ca());
+    d.connect();
+    d.send({.type = "echo", .data = "fine"});
+    REQUIRE(wait_until([&] { return d.events.size() == 1; }));
+}
+
+TEST_CASE("a connection that never finishes its TLS handshake is dropped after handshake_timeout", "[integration]") {
+    auto o = tls_with("server");
+    o.handshake_timeout = std::chrono::milliseconds(300);
+    test_server srv(o);
+    asio::io_context raw;
+    auto s = raw::connect_to(raw, srv.server.tls_port());
+    const char partial[] = "\x16\x03\x01\x00\xff"; // a record header, then silence
+    asio::write(s, asio::buffer(partial, 5));
+    REQUIRE(wait_until([&] { return srv.server.connection_count() == 1; }));
+    REQUIRE(wait_until([&] { return srv.server.connection_count() == 0; }, std::chrono::seconds(5)));
+    char b[16];
+    boost::system::error_code ec;
+    s.read_some(asio::buffer(b), ec);
+    CHECK(ec); // the server closed it
+}
+
+TEST_CASE("TLS files that cannot be used are named at construction") {
+    asio::io_context ioc;
+    auto o = tls_with("server");
+    o.tls.private_key_file = cert("expired.key"); // not the certificate's key
+    CHECK_THROWS_AS(sb::server(ioc, o), std::invalid_argument);
+    o.tls.certificate_chain_file = cert("missing.pem");
+    CHECK_THROWS_AS(sb::server(ioc, o), std::invalid_argument);
+    sb::client_options c;
+    c.tls.ca_file = cert("missing.pem");
+    CHECK_THROWS_AS(sb::websocket_client(ioc, "wss://127.0.0.1:1/live", c), std::invalid_argument);
+    CHECK_NOTHROW(sb::websocket_client(ioc, "ws://127.0.0.1:1/live", c)); // not used without TLS
+}
+
+TEST_CASE("a server serves TLS with an OpenSSL context of the application's", "[integration]") {
+    auto* ctx = SSL_CTX_new(TLS_server_method());
+    REQUIRE(SSL_CTX_use_certificate_chain_file(ctx, cert("server.pem").c_str()) == 1);
+    REQUIRE(SSL_CTX_use_PrivateKey_file(ctx, cert("server.key").c_str(), SSL_FILETYPE_PEM) == 1);
+    io_threads io;
+    sb::server server(io.ioc, {.address = "127.0.0.1", .port = 0, .tls = {.port = 0}});
+    server.on_event([](sb::session s, sb::event e) { s.send(std::move(e)); });
+    server.use_tls(ctx);
+    SSL_CTX_free(ctx); // the server holds its own reference
+    server.start();
+    test_client<sb::websocket> c(io.ioc, secure_url<sb::websocket>(server.tls_port()), trusting_test_ca());
+    c.connect();
+    c.send({.type = "echo", .data = "own context"});
+    REQUIRE(wait_until([&] { return c.events.size() == 1; }));
+}
+
+#endif
