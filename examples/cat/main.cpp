@@ -1,7 +1,12 @@
 // switchboard-cat: connect to a realtime endpoint, print what arrives, send what is typed.
 //
 //   switchboard-cat [--transport websocket|sse|long-polling|polling|auto] [--plain]
-//                   [--json] [--send TEXT]... [--type TYPE] [--linger MS] URL
+//                   [--json] [--send TEXT]... [--type TYPE] [--linger MS]
+//                   [--cacert FILE] [--insecure] URL
+//
+// wss:// and https:// URLs check the server's certificate against the system's
+// trust store, or against the CAs in --cacert FILE; --insecure checks nothing (tests
+// against self-signed servers only).
 //
 // Prints each received event's data on one line (base64 for binary events), or with
 // --json one JSON object per line: {"type","data","id","binary"}. Sends each --send
@@ -33,13 +38,15 @@ struct arguments {
     std::vector<std::string> sends;
     std::string type = "message";
     int linger_ms = -1; // -1: 250 ms, plus the poll interval over polling
+    std::string cacert;
+    bool insecure = false;
     std::string url;
 };
 
 [[noreturn]] void usage(const std::string& problem) {
     std::cerr << "switchboard-cat: " << problem << "\n"
               << "usage: switchboard-cat [--transport websocket|sse|long-polling|polling|auto] [--plain] [--json]\n"
-                 "                       [--send TEXT]... [--type TYPE] [--linger MS] URL\n";
+                 "                       [--send TEXT]... [--type TYPE] [--linger MS] [--cacert FILE] [--insecure] URL\n";
     std::exit(2);
 }
 
@@ -56,6 +63,8 @@ arguments parse(int argc, char** argv) {
         else if (arg == "--json") a.json = true;
         else if (arg == "--send") a.sends.push_back(value());
         else if (arg == "--type") a.type = value();
+        else if (arg == "--cacert") a.cacert = value();
+        else if (arg == "--insecure") a.insecure = true;
         else if (arg == "--linger") {
             const auto v = value();
             try {
@@ -90,7 +99,10 @@ int run(const arguments& args, std::string_view name) {
     asio::io_context ioc;
     std::optional<Client> client;
     try {
-        client.emplace(ioc, args.url, sb::client_options{.session = !args.plain});
+        sb::client_options o{.session = !args.plain};
+        o.tls.ca_file = args.cacert;
+        o.tls.insecure_skip_verify = args.insecure;
+        client.emplace(ioc, args.url, o);
     } catch (const std::invalid_argument& e) {
         fail(e.what());
     }

@@ -2,6 +2,10 @@
 // publishes events of type "broadcast" to every session (all join topic "broadcast").
 //
 //   switchboard-echo-server [--address A] [--port P] [--path /live] [--threads N]
+//                           [--cert FILE --key FILE [--tls-port P]]
+//
+// With --cert and --key (a PEM certificate chain and its key) it serves TLS (wss://,
+// https://) on --tls-port (default 8443) as well.
 //
 // Distributed under the Boost Software License, Version 1.0.
 #include <switchboard/switchboard.hpp>
@@ -10,6 +14,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,7 +25,8 @@ namespace {
 
 [[noreturn]] void usage(const std::string& problem) {
     std::cerr << "switchboard-echo-server: " << problem << "\n"
-              << "usage: switchboard-echo-server [--address A] [--port P] [--path /live] [--threads N]\n";
+              << "usage: switchboard-echo-server [--address A] [--port P] [--path /live] [--threads N]\n"
+                 "                               [--cert FILE --key FILE [--tls-port P]]\n";
     std::exit(2);
 }
 
@@ -38,6 +44,9 @@ int main(int argc, char** argv) {
             else if (arg == "--port") options.port = static_cast<unsigned short>(std::stoul(value));
             else if (arg == "--path") options.path = value;
             else if (arg == "--threads") threads = std::max(1, std::stoi(value));
+            else if (arg == "--cert") options.tls.certificate_chain_file = value;
+            else if (arg == "--key") options.tls.private_key_file = value;
+            else if (arg == "--tls-port") options.tls.port = static_cast<unsigned short>(std::stoul(value));
             else usage("unknown option " + arg);
         } catch (const std::logic_error&) {
             usage("invalid value for " + arg + ": " + value);
@@ -45,7 +54,14 @@ int main(int argc, char** argv) {
     }
 
     boost::asio::io_context ioc{threads};
-    sb::server server{ioc, options};
+    std::optional<sb::server> made;
+    try {
+        made.emplace(ioc, options);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "switchboard-echo-server: " << e.what() << "\n";
+        return 1;
+    }
+    auto& server = *made;
     server.on_open([](sb::session s) {
         s.join("broadcast");
         std::clog << "[echo-server] session " << s.id() << " opened (" << (s.resumable() ? "session" : "plain") << " mode, "
@@ -65,8 +81,9 @@ int main(int argc, char** argv) {
                   << e.code().message() << "\n";
         return 1;
     }
-    std::clog << "[echo-server] listening on " << options.address << ":" << server.port() << options.path << " with " << threads
-              << " thread(s)" << std::endl;
+    std::clog << "[echo-server] listening on " << options.address << ":" << server.port() << options.path;
+    if (server.tls_port()) std::clog << " and with TLS on " << options.address << ":" << server.tls_port() << options.path;
+    std::clog << " with " << threads << " thread(s)" << std::endl;
 
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](sb::error_code, int) {

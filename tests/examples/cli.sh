@@ -4,11 +4,16 @@
 #   cli.sh ECHO_SERVER CAT
 set -uo pipefail
 server_bin=$1 cat_bin=$2
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$server_bin" --port "$port" 2>/dev/null &
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port) tls_port=$(free_port)
+certs=$(mktemp -d)
+bash "$(dirname "$0")/../tls/make_certs.sh" "$certs" > /dev/null
+"$server_bin" --port "$port" --cert "$certs/server.pem" --key "$certs/server.key" --tls-port "$tls_port" 2>/dev/null &
 server=$!
-trap 'kill $server 2>/dev/null' EXIT
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+trap 'kill $server 2>/dev/null; rm -rf "$certs"' EXIT
+for p in $port $tls_port; do
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.05; done
+done
 url="ws://127.0.0.1:$port/live"
 failures=0 passed=0
 check() { # name expected actual
@@ -47,6 +52,17 @@ for t in long-polling polling; do
   err=$("$cat_bin" --transport $t --plain "$http_url" < /dev/null 2>&1 >/dev/null); code=$?
   check "--transport $t --plain is refused clearly" "2:switchboard-cat: $t has no plain mode: it speaks the session protocol only" "$code:$(head -1 <<< "$err")"
 done
+
+# TLS: the same round trips over wss:// and https://, the certificate checked against the test CA.
+for t in websocket sse long-polling polling; do
+  scheme=https; [ $t = websocket ] && scheme=wss
+  out=$(printf 'one\n' | "$cat_bin" --transport $t --cacert "$certs/ca.pem" --send zero "$scheme://127.0.0.1:$tls_port/live"); code=$?
+  check "--transport $t over $scheme://: echoed in order" $'zero\none:0' "$out:$code"
+done
+err=$("$cat_bin" --send x "wss://127.0.0.1:$tls_port/live" < /dev/null 2>&1 >/dev/null); code=$?
+check "a certificate the system does not trust: exit 1, one line saying so" "1:1:1" "$code:$(printf '%s\n' "$err" | wc -l):$(grep -c "certificate was not accepted" <<< "$err")"
+out=$("$cat_bin" --insecure --send unchecked "wss://127.0.0.1:$tls_port/live" < /dev/null); code=$?
+check "--insecure skips the check" "unchecked:0" "$out:$code"
 
 "$cat_bin" --bogus "$url" < /dev/null > /dev/null 2>&1; code=$?
 check "bad usage exits 2" 2 "$code"
