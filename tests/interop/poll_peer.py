@@ -11,6 +11,7 @@ order, with its bytes and type intact.
 """
 import base64
 import http.client
+import ssl
 import json
 import sys
 import time
@@ -42,6 +43,7 @@ class Session:
     def __init__(self, url, transport):
         u = urllib.parse.urlparse(url)
         self.host, self.port, self.path, self.transport = u.hostname, u.port, u.path, transport
+        self.secure = u.scheme == "https"  # the CA: SSL_CERT_FILE, else the system's
         self.token, self.last, self.sent, self.received = None, 0, 0, []
         self.get_conn = self.post_conn = None
 
@@ -49,7 +51,11 @@ class Session:
         conn = getattr(self, which)
         for attempt in range(2):  # a keep-alive connection the server closed: once more on a new one
             if conn is None:
-                conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                if self.secure:
+                    conn = http.client.HTTPSConnection(self.host, self.port, timeout=30,
+                                                       context=ssl.create_default_context())
+                else:
+                    conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
                 setattr(self, which, conn)
             try:
                 conn.request(method, target, body=body)

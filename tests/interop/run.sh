@@ -26,6 +26,25 @@ for t in long-polling polling; do
   "$py" "$here/poll_peer.py" "http://127.0.0.1:$port/live" $t; check "a Python $t client written from docs/protocol.md" $?
 done
 
+# The same clients over TLS (wss://, https://), trusting a test CA made here: Python
+# reads it from SSL_CERT_FILE, Node from NODE_EXTRA_CA_CERTS.
+certs=$(mktemp -d)
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$certs"' EXIT
+bash "$here/../tls/make_certs.sh" "$certs" > /dev/null
+tls_port=$(free_port)
+"$server_bin" --port "$(free_port)" --cert "$certs/server.pem" --key "$certs/server.key" --tls-port "$tls_port" 2>/dev/null & pids+=($!)
+wait_port "$tls_port"
+NODE_EXTRA_CA_CERTS="$certs/ca.pem" node "$here/ws_peer.js" client "wss://127.0.0.1:$tls_port/live"
+check "npm ws client over wss:// against the switchboard server" $?
+SSL_CERT_FILE="$certs/ca.pem" "$py" "$here/py_peer.py" client "wss://127.0.0.1:$tls_port/live"
+check "Python websockets client over wss:// against the switchboard server" $?
+NODE_EXTRA_CA_CERTS="$certs/ca.pem" node "$here/sse_peer.js" client "https://127.0.0.1:$tls_port/live"
+check "npm eventsource client and fetch over https:// against the switchboard server" $?
+for t in long-polling polling; do
+  SSL_CERT_FILE="$certs/ca.pem" "$py" "$here/poll_peer.py" "https://127.0.0.1:$tls_port/live" $t
+  check "a Python $t client over https://" $?
+done
+
 expected=$'one\ntwo\nthree'
 port=$(free_port)
 node "$here/ws_peer.js" server "$port" >/dev/null & pids+=($!)

@@ -99,8 +99,9 @@ public:
     // the name or address its certificate must carry. False when OpenSSL refuses it.
     bool expect_host(const std::string& host, bool verify) {
         error_code ec;
-        const auto ip = asio::ip::make_address(host, ec);
-        if (ec && SSL_set_tlsext_host_name(ssl_, host.c_str()) != 1) return false;
+        asio::ip::make_address(host, ec);
+        const bool ip = !ec;
+        if (!ip && SSL_set_tlsext_host_name(ssl_, host.c_str()) != 1) return false;
         if (!verify) {
             SSL_set_verify(ssl_, SSL_VERIFY_NONE, nullptr);
             return true;
@@ -108,7 +109,7 @@ public:
         SSL_set_verify(ssl_, SSL_VERIFY_PEER, nullptr);
         auto* param = SSL_get0_param(ssl_);
         X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        if (!ec) return X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
+        if (ip) return X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
         return X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size()) == 1;
     }
 
