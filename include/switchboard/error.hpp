@@ -73,6 +73,11 @@ enum class error {
     /// The server's certificate was not accepted: not signed by a trusted authority,
     /// expired, or not for the host name or address connected to. Never retried.
     certificate_rejected,
+    /// The server refused the client's credentials (HTTP 401): never retried on another
+    /// transport, and retried at all only when client_options::refresh_headers can bring
+    /// new ones. (A 403 is not taken for it: proxies answer 403 to a transport they do
+    /// not pass, and the client falls back.)
+    unauthorized,
 };
 
 /// The error category of `switchboard::error`; its name is "switchboard".

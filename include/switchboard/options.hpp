@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace switchboard {
@@ -65,6 +67,9 @@ struct replay_options {
     /// Acknowledge received events at least this often.
     std::chrono::milliseconds ack_interval{1'000};
 };
+
+/// HTTP header fields (name, value) a client adds to its requests.
+using header_list = std::vector<std::pair<std::string, std::string>>;
 
 /** TLS of a client (`wss://` and `https://` URLs); needs a build with
     `SWITCHBOARD_WITH_OPENSSL` (else such URLs fail with error::transport_unavailable).
@@ -125,6 +130,16 @@ struct client_options {
     std::chrono::milliseconds poll_interval{1'000};
     /// TLS for `wss://` and `https://` URLs.
     client_tls_options tls{};
+    /// Header fields sent with every request of every transport (the WebSocket
+    /// upgrade, the event stream, polls, POSTs), e.g. {"Authorization", "Bearer ..."}
+    /// or a "Cookie".
+    header_list headers{};
+    /// Called before every connection attempt (the first, each reconnect, each
+    /// fallback) on the client's strand; the fields it returns go with that attempt's
+    /// requests, after `headers`: credentials that expire stay fresh. It must not
+    /// block. A field with a CR, LF or NUL, or a name that is not an HTTP token, is
+    /// not sent.
+    std::function<header_list()> refresh_headers{};
 };
 
 /** The TLS listener of a server (`wss://` and `https://` clients); needs a build with
@@ -198,10 +213,12 @@ struct server_options {
     /// polling client makes at once when told there is more.
     std::size_t max_batch_bytes = 1u << 20;
     /// The web origins (`https://app.example.com`) whose pages may use this server
-    /// from a browser; "*" allows any. Empty (the default): no check, and no CORS
-    /// headers, so browsers allow event streams and POSTs from the server's own origin
-    /// only. Non-empty: a request with an `Origin` header not listed (WebSocket
-    /// upgrades included) is refused with 403; a listed one gets CORS headers
+    /// from a browser; "*" allows any. Empty (the default): same origin only, no CORS
+    /// headers: a request whose `Origin` is not the host it asks for (its `Host`
+    /// header, port included) is refused with 403, so a page of another site cannot
+    /// open a WebSocket with the user's cookies (cross-site WebSocket hijacking).
+    /// Non-empty: a request with an `Origin` not listed (WebSocket upgrades included)
+    /// is refused with 403; a listed one gets CORS headers
     /// (`Access-Control-Allow-Origin`, and answers to preflight `OPTIONS`). Requests
     /// without an `Origin` (non-browser clients) are always served.
     std::vector<std::string> allowed_origins{};

@@ -4,6 +4,7 @@
 #ifndef SWITCHBOARD_SERVER_HPP
 #define SWITCHBOARD_SERVER_HPP
 
+#include <switchboard/authorization.hpp>
 #include <switchboard/config.hpp>
 #include <switchboard/error.hpp>
 #include <switchboard/event.hpp>
@@ -69,6 +70,34 @@ public:
 
     server(const server&) = delete;
     server& operator=(const server&) = delete;
+
+    /// Completes an authorization: once, from any thread, now or later.
+    using authorize_callback = std::function<void(authorization)>;
+    /// Decides whether a request may go on (see `on_authorize`).
+    using authorize_handler = std::function<void(const request_info&, authorize_callback)>;
+
+    /** Sets the authorization hook: called with every request that opens a session,
+        resumes one (on a new connection or request: each poll, each upstream POST),
+        before anything else happens to it. It answers with `authorization::allow`
+        (naming the principal, optionally with data for a new session) or `deny`
+        (401/403 and a reason). Asynchronous: `done` may be called later, from any
+        thread (e.g. after a database lookup), but within `handshake_timeout`, after
+        which the request is refused with 503. A session belongs to the principal
+        that opened it: a resume, poll or POST allowed for another principal is refused
+        with 403. Set it before `start()`; without it every request goes on.
+
+        @code
+        server.on_authorize([](const switchboard::request_info& r, auto done) {
+            lookup_async(r.bearer_token(), [done](std::optional<user> u) {
+                done(u ? switchboard::authorization::allow(u->id, *u)
+                       : switchboard::authorization::deny(401, "bad token"));
+            });
+        });
+        @endcode
+    */
+    SWITCHBOARD_DECL void on_authorize(authorize_handler h);
+    /// The synchronous form: the hook returns its answer.
+    SWITCHBOARD_DECL void on_authorize(std::function<authorization(const request_info&)> h);
 
     SWITCHBOARD_DECL void on_open(open_handler h);
     SWITCHBOARD_DECL void on_event(event_handler h);

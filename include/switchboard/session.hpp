@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <any>
 #include <string_view>
 
 namespace switchboard {
@@ -58,6 +59,14 @@ public:
 
     /// Whether the client speaks the session protocol (false: plain mode).
     SWITCHBOARD_DECL bool resumable() const noexcept;
+
+    /// Who opened the session, as `server::on_authorize` named them (empty without a
+    /// hook). Every resume, poll and POST of the session must be for the same one.
+    SWITCHBOARD_DECL std::string_view principal() const noexcept;
+
+    /// The data the authorization hook attached when the session opened (empty when
+    /// none): `std::any_cast<const user&>(s.data())`.
+    SWITCHBOARD_DECL const std::any& data() const noexcept;
 
     /// Whether the handle refers to a session.
     explicit operator bool() const noexcept { return impl_ != nullptr; }

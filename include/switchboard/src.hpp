@@ -19,6 +19,7 @@
 #include <switchboard/config.hpp>
 
 // Shared pieces.
+#include <switchboard/impl/authorization.ipp>
 #include <switchboard/impl/base64.ipp>
 #include <switchboard/impl/error.ipp>
 #include <switchboard/impl/options.ipp>

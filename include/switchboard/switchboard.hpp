@@ -7,6 +7,7 @@
 /// @file
 /// Includes all of switchboard.
 
+#include <switchboard/authorization.hpp>
 #include <switchboard/client.hpp>
 #include <switchboard/config.hpp>
 #include <switchboard/error.hpp>

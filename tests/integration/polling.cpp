@@ -263,6 +263,8 @@ TEST_CASE("max_batch_bytes bounds a POST's answer too, and the next GET carries 
 TEST_CASE("a POST from before a resume, processed after it, carries no events the new polls would skip") {
     // Found in review: such a POST's answer (to a carrier that is gone) made the new
     // channel's polls skip the events it carried, and the client reported a false gap.
+    // (The resume rotated the token; the old one stays valid until the client uses the
+    // new one, so such a POST still finds its session.)
     test_server srv;
     const auto port = srv.server.port();
     poll_session s(port, "polling");
@@ -273,6 +275,10 @@ TEST_CASE("a POST from before a resume, processed after it, carries no events th
     // The client resumes: a handshake with its token, a new channel.
     const auto resumed = get(port, "/live?sb=1&transport=polling&token=" + s.token + "&last=0");
     CHECK(resumed.data("echo") == std::vector<std::string>{"one"});
+    const auto w = sb::detail::proto::parse_welcome(resumed.events.at(0).data.substr(1));
+    REQUIRE(w);
+    CHECK(w->resumed);
+    CHECK(w->token != s.token);
     // The old carrier's POST arrives now, asking for events after 0.
     http::request<http::string_body> req{http::verb::post, "/live?sb=1&token=" + s.token + "&last=0", 11};
     req.set(http::field::host, "x");
@@ -283,7 +289,13 @@ TEST_CASE("a POST from before a resume, processed after it, carries no events th
     http::response<http::string_body> res;
     http::read(old, buffer, res);
     CHECK(unframed(res.body()) == std::vector<std::string>{"A2"}); // the acknowledgement only
+    // The new carrier polls with the new token: the old one is void from then on.
+    const auto old_token = s.token;
+    s.token = w->token;
     CHECK(s.poll(1).data("echo") == std::vector<std::string>{"two"});
+    s.token = old_token;
+    CHECK(s.post(framed({"E3 t echo\nthree"})).result() == http::status::not_found);
+    CHECK(srv.received.size() == 2);
 }
 
 TEST_CASE("a client that goes away while its GET is held is noticed at once: connection freed, session detached") {

@@ -62,10 +62,20 @@ TEST_CASE("session mode: control frames are 'switchboard' events, event ids carr
     const auto w = sb::detail::proto::parse_welcome(again.events[0].data.substr(1));
     REQUIRE(w);
     CHECK(w->resumed);
-    CHECK(w->token == token);
-    CHECK(again.events[1].id == token + "-3b"); // 1 and 2 are not sent again
+    CHECK(w->token != token); // rotated: the old token is void from here on
+    CHECK(again.events[1].id == w->token + "-3b"); // 1 and 2 are not sent again
     CHECK(again.events[2].data == "4");
     CHECK(srv.opened.size() == 1);
+    // Once the client used the new token (its first acknowledgement), whoever holds the old
+    // one (a log, an old id) gets a new session, not this one.
+    CHECK(request(srv.server.port(), http::verb::post, "/live?sb=1&token=" + w->token, framed({"A0"})).result() ==
+          http::status::ok);
+    stream_reader stolen(srv.server.port(), "/live?sb=1", "Last-Event-ID: " + token + "-2e\r\n");
+    REQUIRE(stolen.read_until([&] { return stolen.count("switchboard") >= 1; }));
+    const auto w2 = sb::detail::proto::parse_welcome(stolen.events[0].data.substr(1));
+    REQUIRE(w2);
+    CHECK_FALSE(w2->resumed);
+    CHECK(srv.opened.size() == 2);
 }
 
 TEST_CASE("a resume point can come in the query, for clients that cannot set headers") {

@@ -286,7 +286,12 @@ TEMPLATE_TEST_CASE("connections beyond max_connections are refused with server_f
     REQUIRE(wait_until([&] { return srv.server.connection_count() == 3; }));
     {
         test_client<TestType> c(srv.io.ioc, srv.template url<TestType>());
-        CHECK(c.connect_error() == sb::error::server_full);
+        // Over TLS a connection over the limits is closed before its handshake (which
+        // costs the server a private-key operation): the client cannot be told why, and
+        // sees its handshake fail (or the connection reset under it).
+        const auto ec = c.connect_error();
+        if (tls_dir().empty()) CHECK(ec == sb::error::server_full);
+        else CHECK((ec == sb::error::tls_failed || ec == sb::error::connection_lost));
         CHECK(c.client.current_state() == sb::state::closed); // fatal: no reconnect loop against a full server
     }
     held.clear();

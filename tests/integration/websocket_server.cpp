@@ -188,14 +188,25 @@ TEST_CASE("allowed_origins: other origins are refused on every kind of request, 
     CHECK(status_is(response_head(port, bad_post + app), 400)); // readable by the page: it has the CORS header
 }
 
-TEST_CASE("allowed_origins: empty checks nothing and sends no CORS headers, \"*\" allows any origin") {
+TEST_CASE("allowed_origins: empty allows the server's own origin only and sends no CORS headers, \"*\" allows any origin") {
     const std::string evil = "Origin: https://evil.example\r\n\r\n";
     {
         test_server srv;
-        const auto head = response_head(srv.server.port(), sse_get + evil);
+        // A page of another site: not even a WebSocket (cross-site WebSocket hijacking).
+        CHECK(status_is(response_head(srv.server.port(), ws_upgrade + evil), 403));
+        CHECK(status_is(response_head(srv.server.port(), sse_get + evil), 403));
+        // The server's own pages (Origin = the Host asked for, "Host: x" here, the
+        // default port made explicit), and non-browser clients (no Origin).
+        const std::string own = "Origin: HTTP://X:80\r\n\r\n";
+        const auto head = response_head(srv.server.port(), sse_get + own);
         CHECK(status_is(head, 200));
         CHECK(head.find("Access-Control-Allow-Origin") == std::string::npos);
-        CHECK(status_is(response_head(srv.server.port(), ws_upgrade + evil), 101));
+        CHECK(status_is(response_head(srv.server.port(), ws_upgrade + own), 101));
+        CHECK(status_is(response_head(srv.server.port(), ws_upgrade + "Origin: http://x\r\n\r\n"), 101));
+        CHECK(status_is(response_head(srv.server.port(), ws_upgrade + "Origin: http://x:1\r\n\r\n"), 403));
+        CHECK(status_is(response_head(srv.server.port(), ws_upgrade + "Origin: https://x\r\n\r\n"), 403));
+        CHECK(status_is(response_head(srv.server.port(), ws_upgrade + "Origin: null\r\n\r\n"), 403));
+        CHECK(status_is(response_head(srv.server.port(), ws_upgrade + "\r\n"), 101));
     }
     {
         sb::server_options o;

@@ -90,7 +90,8 @@ if (mode === 'server') {
       if (e.data[0] === 'W') resolve(JSON.parse(e.data.slice(1)));
     }));
     const w = await resumedWelcome;
-    if (!w.resumed || w.token !== token) fail('not resumed');
+    // Resumed, under a new token: the one the resume came with is void.
+    if (!w.resumed || w.token === token) fail('not resumed with a new token');
     await until(() => after.length >= 1);
     await new Promise((r) => setTimeout(r, 100)); // a duplicate would have come by now
     if (after.length !== 1 || after[0] !== 'while away') fail(`after resume: ${JSON.stringify(after)}`);

@@ -7,6 +7,7 @@
 // What every connection counts against: server_options::max_connections and its remote
 // address's share (max_connections_per_address, max_sessions_per_address).
 
+#include <switchboard/authorization.hpp>
 #include <switchboard/config.hpp>
 #include <switchboard/detail/tls.hpp>
 
@@ -48,7 +49,7 @@ public:
     // Counted at once; admitted() says whether the limits allow it.
     connection_slot(std::shared_ptr<server_core> core, const asio::ip::address& remote);
     connection_slot(connection_slot&& o) noexcept
-        : core_(std::move(o.core_)), address_(o.address_), tls_(std::move(o.tls_)) {}
+        : core_(std::move(o.core_)), address_(o.address_), tls_(std::move(o.tls_)), auth_(std::move(o.auth_)) {}
     connection_slot& operator=(connection_slot&&) = delete;
     ~connection_slot();
     server_core& core() const noexcept { return *core_; }
@@ -60,11 +61,16 @@ public:
     // (the HTTP phase, then the carrier), which encrypts and decrypts through it.
     tls_layer* tls() const noexcept { return tls_.get(); }
     void secure(std::unique_ptr<tls_layer> t) noexcept { tls_ = std::move(t); }
+    // What server::on_authorize answered for the request being served (null: there is
+    // no hook): the principal a session it opens belongs to, or that it must own.
+    const authorization* authorized() const noexcept { return auth_.get(); }
+    void authorized(std::shared_ptr<const authorization> a) noexcept { auth_ = std::move(a); }
 
 private:
     std::shared_ptr<server_core> core_;
     address_entry* address_; // stays while counted (server_core::addresses_)
     std::unique_ptr<tls_layer> tls_;
+    std::shared_ptr<const authorization> auth_;
 };
 
 } // namespace switchboard::detail

@@ -80,6 +80,7 @@ struct session_request {
     std::shared_ptr<server_session> session; // null when refused
     sequence_number client_last = 0;         // what the client delivered (resumed only)
     bool resumed = false;
+    std::string token; // the token it resumed with (resumed only)
     boost::beast::http::status refusal = boost::beast::http::status::ok;
     std::string_view why;
 };
@@ -96,6 +97,13 @@ struct resume_hint {
 SWITCHBOARD_DECL session_request open_or_resume(const connection_slot& slot,
                                                 const boost::beast::http::request<boost::beast::http::string_body>& req,
                                                 const std::optional<resume_hint>& hint = std::nullopt);
+
+// Whether the request served on `slot` may use `s`: the principal its authorization
+// names is the one `s` was opened for (always, without an authorization hook).
+inline bool owned_by(const connection_slot& slot, const server_session& s) {
+    const auto* a = slot.authorized();
+    return !a || a->principal == s.principal();
+}
 
 // The socket, moved off the strand of its HTTP phase onto the plain io_context
 // executor (the session's strand serializes it from here on). Closed on failure.

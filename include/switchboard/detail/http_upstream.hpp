@@ -45,6 +45,8 @@ public:
 
     // Where the POSTs go (the stream's URL, after its redirects).
     void set_url(const url& u) { url_ = u; }
+    // No client_options::headers from here on (a redirect to another origin).
+    void drop_headers() { options_.headers.clear(); }
     // Session mode: POSTs wait for the session's token (the welcome).
     SWITCHBOARD_DECL void set_token(std::string token);
     // Queues an event (seq 0: plain mode) or a control frame, and posts when it can.

@@ -78,6 +78,16 @@ inline std::optional<std::uint64_t> parse_u64(std::string_view s) {
     return v;
 }
 
+// Whether a header field can be sent as given: its name an HTTP token, its value
+// without CR, LF or NUL (nothing of it can end the field or start another).
+inline bool sendable_header(std::string_view name, std::string_view value) noexcept {
+    if (name.empty()) return false;
+    for (unsigned char c : name)
+        if (c <= 0x20 || c >= 0x7f || std::string_view("()<>@,;:\\\"/[]?={}").find(static_cast<char>(c)) != std::string_view::npos)
+            return false;
+    return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
 } // namespace switchboard::detail
 
 #endif

@@ -48,6 +48,8 @@ public:
     std::function<void(session)> on_open;
     std::function<void(session, event)> on_event;
     std::function<void(session, error_code)> on_close;
+    // server::on_authorize (null: every request goes on).
+    std::function<void(const request_info&, std::function<void(authorization)>)> authorize;
 
     // TLS from a context of the application's (before start).
     void use_tls(tls_context ctx) { tls_ = std::move(ctx); }
@@ -66,9 +68,17 @@ public:
 
     // A new session opened from `address`, or null with the reason when max_sessions or
     // the address's share is reached.
-    std::shared_ptr<server_session> open_session(bool resumable, address_entry& address, const char*& refusal);
+    std::shared_ptr<server_session> open_session(bool resumable, address_entry& address, const char*& refusal,
+                                                 std::string principal = {}, std::any data = {});
+    // Gives `s` a new token (on its strand) after a resume that came with `used`. The
+    // token the client holds stays valid until it shows it got the new one (a request or
+    // a frame with it: confirm_token); every other older token finds nothing any more.
+    void rotate_token(server_session& s, std::string_view used);
+    // The client of `s` has its newest token: the one before is void.
+    void confirm_token(server_session& s);
     // The session with this token, if it is alive.
-    std::shared_ptr<server_session> find_session(std::string_view token) const;
+    // (A request with the newest token confirms it.)
+    std::shared_ptr<server_session> find_session(std::string_view token);
     void remove_session(server_session& s);
 
     // Closed sessions whose last frames wait for their client's next request: a
@@ -139,8 +149,22 @@ private:
     std::atomic<bool> stopped_{false};
     std::atomic<bool> silenced_{false};
     mutable std::mutex mutex_;
+    // Tokens are compared in constant time: how long a lookup takes says nothing of how
+    // much of a guessed token was right.
+    struct constant_time_equal {
+        bool operator()(std::string_view a, std::string_view b) const noexcept {
+            if (a.size() != b.size()) return false;
+            unsigned char diff = 0;
+            for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+            return diff == 0;
+        }
+    };
     // Keyed by a view of each session's own token: the map keeps the session alive.
-    std::unordered_map<std::string_view, std::shared_ptr<server_session>> sessions_;
+    using token_map =
+        std::unordered_map<std::string_view, std::shared_ptr<server_session>, std::hash<std::string_view>, constant_time_equal>;
+    token_map sessions_;
+    // The tokens before a rotation that their clients may still hold (server_core::rotate_token).
+    token_map previous_tokens_;
     std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics_;
     struct lingering {
         std::shared_ptr<server_session> session;

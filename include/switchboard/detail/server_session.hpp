@@ -24,6 +24,7 @@
 #include <boost/beast/http/status.hpp>
 
 #include <array>
+#include <any>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -74,7 +75,7 @@ public:
     using token_type = std::array<char, 32>;
 
     server_session(std::shared_ptr<server_core> core, token_type token, bool resumable, std::uint64_t id,
-                   address_entry& address);
+                   address_entry& address, std::string principal = {}, std::any data = {});
 
     ~server_session() { release_address(); }
     server_session(const server_session&) = delete;
@@ -84,12 +85,20 @@ public:
     std::string_view token() const noexcept { return {token_.data(), token_.size()}; }
     std::uint64_t id() const noexcept { return id_; }
     bool resumable() const noexcept { return resumable_; }
+    // Who opened it (server::on_authorize), and the application's data for it: set
+    // when it is made, never changed.
+    const std::string& principal() const noexcept { return principal_; }
+    const std::any& data() const noexcept { return data_; }
+    // A rotated token's predecessor is still valid (server_core::rotate_token).
+    bool token_unconfirmed() const noexcept { return unconfirmed_.load(std::memory_order_relaxed); }
     transport_kind kind() const noexcept { return kind_.load(std::memory_order_relaxed); }
     const server_options& options() const noexcept;
     server_core& core() const noexcept { return *core_; }
 
     // On the strand: connection events.
-    void attach(std::shared_ptr<connection_base> c, sequence_number client_last, bool resumed);
+    // `used`: the token a resume came with (it is rotated: see server_core::rotate_token).
+    void attach(std::shared_ptr<connection_base> c, sequence_number client_last, bool resumed,
+                std::string_view used = {});
     void detach(connection_base* c, error_code ec);
     void on_frame(const proto::frame& f, std::string data);
     void on_plain_event(event ev);
@@ -142,7 +151,15 @@ private:
     std::shared_ptr<server_core> core_;
     strand_type strand_;
     address_entry* address_; // the address that opened it, counted until the session ends
-    token_type token_;       // inline: an idle session allocates nothing for it
+    token_type token_;       // inline: an idle session allocates nothing for it (changed by
+                             // server_core::rotate_token only: on the strand, under its lock)
+    friend class server_core;
+    // The token before the last rotation, still valid until the client shows it has the
+    // new one (server_core::confirm_token); guarded by the core's lock.
+    std::optional<token_type> previous_;
+    std::atomic<bool> unconfirmed_{false};
+    std::string principal_;
+    std::any data_;
     std::uint64_t id_;
     // (The small members together: no padding between them.)
     bool resumable_;

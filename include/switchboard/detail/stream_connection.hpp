@@ -65,7 +65,7 @@ public:
         asio::dispatch(strand, [conn, request = std::move(request), first = std::move(first),
                                 leftover = std::move(leftover)]() mutable {
             conn->start(std::move(first), std::move(leftover));
-            request.session->attach(conn, request.client_last, request.resumed);
+            request.session->attach(conn, request.client_last, request.resumed, request.token);
         });
     }
 

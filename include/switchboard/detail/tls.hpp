@@ -28,6 +28,8 @@
 #include <boost/asio/compose.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
 
 #include <array>
@@ -77,15 +79,25 @@ public:
     static constexpr std::size_t max_ahead = 64 * 1024;
     // A record's worth of plaintext (TLS's largest record).
     static constexpr std::size_t record = 16 * 1024;
+    // The most bytes the peer can make us owe it while we read (alerts, key updates,
+    // answers to renegotiation attempts) before the connection fails.
+    static constexpr std::size_t max_late = 16 * 1024;
 
     tls_layer(const tls_context& ctx, role r) : ctx_(ctx), ssl_(SSL_new(ctx.get())) {
         if (!ssl_) throw std::bad_alloc();
         in_bio_ = BIO_new(BIO_s_mem());
         out_bio_ = BIO_new(BIO_s_mem());
+        if (!in_bio_ || !out_bio_) {
+            BIO_free(in_bio_);
+            BIO_free(out_bio_);
+            SSL_free(ssl_);
+            throw std::bad_alloc();
+        }
         BIO_set_mem_eof_return(in_bio_, -1); // empty: "retry", not end of stream
         BIO_set_mem_eof_return(out_bio_, -1);
         SSL_set_bio(ssl_, in_bio_, out_bio_);
         SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
+        SSL_set_options(ssl_, SSL_OP_NO_RENEGOTIATION); // (TLS 1.2: a peer cannot restart the handshake)
         if (r == role::server) SSL_set_accept_state(ssl_);
         else SSL_set_connect_state(ssl_);
     }
@@ -118,8 +130,9 @@ public:
     // Advances the handshake with the input given so far; its output waits in
     // pending_output(). `ec` says why it failed.
     step handshake(error_code& ec) {
+        ERR_clear_error(); // (the queue is per thread: another connection's errors are not ours)
         const int r = SSL_do_handshake(ssl_);
-        collect_output();
+        collect_output(out_);
         if (r == 1) return step::done;
         const int err = SSL_get_error(ssl_, r);
         if (err == SSL_ERROR_WANT_READ) return step::want_input;
@@ -141,23 +154,36 @@ public:
     // Decrypts into `b` what the input so far holds: bytes (> 0), or 0 with `ec`
     // (would_block: more input needed; eof: the peer's close_notify; a TLS error).
     std::size_t decrypt(asio::mutable_buffer b, error_code& ec) {
+        if (read_error_) { // found after bytes that were returned first
+            ec = read_error_;
+            return 0;
+        }
         std::size_t got = 0;
         while (got < b.size()) {
+            ERR_clear_error();
             const int r = SSL_read(ssl_, static_cast<char*>(b.data()) + got, static_cast<int>(std::min<std::size_t>(b.size() - got, 1 << 30)));
+            // What reading makes us owe the peer (key updates, alerts) waits apart: a
+            // write of out_ may be in flight. It goes before the next write's records.
+            collect_output(late_);
+            if (late_.size() > max_late) {
+                read_error_ = error::protocol_violation;
+                break;
+            }
             if (r > 0) {
                 got += static_cast<std::size_t>(r);
                 continue;
             }
             const int err = SSL_get_error(ssl_, r);
-            collect_output(); // post-handshake messages (key updates) go with the next write
-            if (got) break;
-            if (err == SSL_ERROR_WANT_READ) ec = asio::error::would_block;
-            else if (err == SSL_ERROR_ZERO_RETURN) ec = asio::error::eof;
-            else ec = failure(err);
+            if (err == SSL_ERROR_WANT_READ) break;
+            read_error_ = err == SSL_ERROR_ZERO_RETURN ? error_code(asio::error::eof) : failure(err);
             break;
         }
-        return got;
+        if (got) return got;
+        ec = read_error_ ? read_error_ : error_code(asio::error::would_block);
+        return 0;
     }
+    // Bytes owed to the peer since the last write (see decrypt).
+    bool owes_output() const noexcept { return !late_.empty(); }
     // Reads from a non-blocking socket and decrypts into `b`, as the socket's
     // read_some would: bytes, or 0 with `ec` (would_block, eof, ...).
     template <class Socket>
@@ -185,30 +211,51 @@ public:
     // --- output -----------------------------------------------------------------
     // Encrypts what of `b` is not encrypted yet, while fewer than max_ahead bytes of
     // records wait.
+    // Call only while no write of pending_output() is in flight; false (and `ec`) when
+    // the connection cannot carry more (a TLS error, or the caller presented fewer
+    // bytes than it was told are not written yet).
     template <class ConstBuffers>
-    void encrypt(const ConstBuffers& b) {
+    bool encrypt(const ConstBuffers& b, error_code& ec) {
+        if (write_error_) {
+            ec = write_error_;
+            return false;
+        }
+        take_late();
         const auto total = asio::buffer_size(b);
-        if (ahead_ >= total) return;
+        if (ahead_ > total) { // the stream contract is broken: never guess
+            ec = write_error_ = error::protocol_violation;
+            return false;
+        }
         boost::beast::buffers_suffix<ConstBuffers> rest(b);
         rest.consume(ahead_);
         static thread_local std::array<char, record> plain;
         while (ahead_ < total && pending_output().size() < max_ahead) {
             const auto n = asio::buffer_copy(asio::buffer(plain), rest);
             rest.consume(n);
-            // A memory BIO takes everything: SSL_write cannot fail for want of room.
-            if (SSL_write(ssl_, plain.data(), static_cast<int>(n)) <= 0) {
-                ERR_clear_error();
-                return;
+            ERR_clear_error();
+            // A memory BIO takes everything: SSL_write fails only when the connection has.
+            const int r = SSL_write(ssl_, plain.data(), static_cast<int>(n));
+            if (r <= 0) {
+                ec = write_error_ = failure(SSL_get_error(ssl_, r));
+                return false;
             }
-            collect_output();
+            collect_output(out_);
             records_.back().plain = n;
             ahead_ += n;
         }
+        return true;
     }
-    // A close_notify alert, queued to go out.
+    // A close_notify alert, queued to go out (while no write is in flight).
     void close_notify() {
+        take_late();
+        ERR_clear_error();
         if (SSL_shutdown(ssl_) < 0) ERR_clear_error();
-        collect_output();
+        collect_output(out_);
+    }
+    // Once the HTTP phase is over: no buffer is kept while idle.
+    void trim() {
+        in_ = {};
+        if (out_.empty()) out_ = {};
     }
     // The encrypted bytes waiting to be written.
     asio::const_buffer pending_output() const noexcept { return asio::buffer(out_.data() + sent_, out_.size() - sent_); }
@@ -236,15 +283,17 @@ public:
     // As the socket's write_some on a non-blocking socket, for plaintext `b`.
     template <class Socket, class ConstBuffers>
     std::size_t write_some(Socket& socket, const ConstBuffers& b, error_code& ec) {
-        encrypt(b);
+        if (!encrypt(b, ec)) return 0;
         const auto out = pending_output();
-        if (out.size() == 0) return 0;
+        if (out.size() == 0) return 0; // (nothing was presented)
         const auto n = socket.write_some(out, ec);
         return output_written(ec ? 0 : n);
     }
-    // Writes what is pending (a close_notify) if the socket takes it now.
+    // Writes what is pending (a close_notify, what reading made us owe) if the socket
+    // takes it now; only while no write is in flight.
     template <class Socket>
     void flush_now(Socket& socket) {
+        take_late();
         error_code ignored;
         if (pending_output().size()) output_written(socket.write_some(pending_output(), ignored));
     }
@@ -254,20 +303,30 @@ private:
         std::size_t end;   // where its bytes end in out_
         std::size_t plain; // the plaintext bytes it carries (0: handshake, alerts)
     };
-    void collect_output() {
-        const auto before = out_.size();
+    // Moves what OpenSSL wrote to `to` (out_: as a record of its own, of no plaintext).
+    void collect_output(std::string& to) {
+        const auto before = to.size();
         while (const auto pending = BIO_ctrl_pending(out_bio_)) {
-            const auto at = out_.size();
-            out_.resize(at + pending);
-            const int r = BIO_read(out_bio_, out_.data() + at, static_cast<int>(pending));
-            out_.resize(at + static_cast<std::size_t>(r > 0 ? r : 0));
+            const auto at = to.size();
+            to.resize(at + pending);
+            const int r = BIO_read(out_bio_, to.data() + at, static_cast<int>(pending));
+            to.resize(at + static_cast<std::size_t>(r > 0 ? r : 0));
             if (r <= 0) break;
         }
-        if (out_.size() != before) records_.push_back({out_.size(), 0});
+        if (&to == &out_ && out_.size() != before) records_.push_back({out_.size(), 0});
+    }
+    void take_late() {
+        if (late_.empty()) return;
+        out_ += late_;
+        late_.clear();
+        records_.push_back({out_.size(), 0});
     }
     error_code failure(int err) {
         const auto verify = SSL_get_verify_result(ssl_);
-        if (!handshake_done() && verify != X509_V_OK) {
+        // A certificate refused by our own check (not a handshake that failed otherwise
+        // while the check was off).
+        if (!handshake_done() && verify != X509_V_OK && (SSL_get_verify_mode(ssl_) & SSL_VERIFY_PEER) &&
+            !SSL_is_server(ssl_)) {
             failure_text_ = X509_verify_cert_error_string(verify);
             ERR_clear_error();
             return error::certificate_rejected;
@@ -286,6 +345,9 @@ private:
     std::deque<out_record> records_;
     std::size_t ahead_ = 0;   // plaintext encrypted, not yet reported written
     std::vector<char> in_;    // async input
+    std::string late_;        // owed to the peer since reading (see decrypt)
+    error_code read_error_;   // the input ended or failed: every later read says so
+    error_code write_error_;  // the connection failed: every later write says so
     std::string failure_text_;
 };
 
@@ -327,11 +389,25 @@ public:
     }
 
 private:
+    // Completes `self` with `args`, never inside the initiating call: through a post
+    // that keeps the handler's executor.
+    template <class Self, class... Args>
+    static void finish(Self& self, bool started, Args... args) {
+        if (started) return self.complete(args...);
+        const auto ex = asio::get_associated_executor(self); // (before self is moved)
+        asio::post(ex, boost::beast::bind_front_handler(std::move(self), completion_tag{}, args...));
+    }
+    struct completion_tag {};
+
     struct read_op {
         Next& next;
         tls_layer& tls;
         asio::mutable_buffer b;
         bool started = false;
+        template <class Self>
+        void operator()(Self& self, completion_tag, error_code ec, std::size_t n) {
+            self.complete(ec, n);
+        }
         template <class Self>
         void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
             if (started) {
@@ -340,15 +416,7 @@ private:
             }
             error_code dec;
             const auto got = tls.decrypt(b, dec);
-            if (got || b.size() == 0 || dec != asio::error::would_block) {
-                if (!started) { // never complete inside the initiating call
-                    started = true;
-                    return asio::post(next.get_executor(), [self = std::move(self), got, dec]() mutable {
-                        self.complete(dec, got);
-                    });
-                }
-                return self.complete(dec, got);
-            }
+            if (got || b.size() == 0 || dec != asio::error::would_block) return finish(self, started, dec, got);
             started = true;
             next.async_read_some(tls.input_buffer(), std::move(self));
         }
@@ -360,20 +428,19 @@ private:
         ConstBuffers buffers;
         bool started = false;
         template <class Self>
+        void operator()(Self& self, completion_tag, error_code ec, std::size_t n) {
+            self.complete(ec, n);
+        }
+        template <class Self>
         void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
             std::size_t plain = 0;
             if (started) {
                 plain = tls.output_written(n);
                 if (ec || plain) return self.complete(ec, plain);
             }
-            tls.encrypt(buffers);
-            if (tls.pending_output().size() == 0) {
-                if (!started) {
-                    started = true;
-                    return asio::post(next.get_executor(), [self = std::move(self)]() mutable { self.complete({}, 0); });
-                }
-                return self.complete({}, 0);
-            }
+            error_code failed;
+            if (!tls.encrypt(buffers, failed)) return finish(self, started, failed, std::size_t{0});
+            if (tls.pending_output().size() == 0) return finish(self, started, error_code{}, std::size_t{0}); // (nothing presented)
             started = true;
             next.async_write_some(tls.pending_output(), std::move(self));
         }
@@ -383,15 +450,13 @@ private:
         tls_layer& tls;
         bool started = false;
         template <class Self>
+        void operator()(Self& self, completion_tag, error_code ec) {
+            self.complete(ec);
+        }
+        template <class Self>
         void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
             if (started) tls.output_written(n);
-            if (ec || tls.pending_output().size() == 0) {
-                if (!started) {
-                    started = true;
-                    return asio::post(next.get_executor(), [self = std::move(self), ec]() mutable { self.complete(ec); });
-                }
-                return self.complete(ec);
-            }
+            if (ec || tls.pending_output().size() == 0) return finish(self, started, ec);
             started = true;
             next.async_write_some(tls.pending_output(), std::move(self));
         }
@@ -400,6 +465,10 @@ private:
         Next& next;
         tls_layer& tls;
         enum { start, writing, reading } state = start;
+        template <class Self>
+        void operator()(Self& self, completion_tag, error_code ec) {
+            self.complete(ec);
+        }
         template <class Self>
         void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
             if (state == writing) tls.output_written(n);
@@ -419,11 +488,7 @@ private:
                 state = reading;
                 return next.async_read_some(tls.input_buffer(), std::move(self));
             }
-            if (state == start) {
-                state = writing;
-                return asio::post(next.get_executor(), [self = std::move(self), ec]() mutable { self.complete(ec); });
-            }
-            self.complete(ec);
+            finish(self, state != start, ec);
         }
     };
 
@@ -450,6 +515,8 @@ public:
         return 0;
     }
     void close_notify() {}
+    void trim() {}
+    bool owes_output() const noexcept { return false; }
     template <class Socket>
     void flush_now(Socket&) {}
 };

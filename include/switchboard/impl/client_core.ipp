@@ -5,6 +5,7 @@
 #define SWITCHBOARD_IMPL_CLIENT_CORE_IPP
 
 #include <switchboard/detail/client_core.hpp>
+#include <switchboard/detail/query.hpp>
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -85,7 +86,15 @@ SWITCHBOARD_DECL carrier_events client_core::events_for(std::uint64_t gen) {
 
 SWITCHBOARD_DECL void client_core::attempt() {
     const auto gen = ++generation_;
-    carrier_ = transports_[current_].make(strand_, options_);
+    if (options_.refresh_headers) {
+        // This attempt's headers: the fixed ones, then fresh ones (credentials that expire).
+        auto attempt_options = options_;
+        for (auto& [name, value] : options_.refresh_headers())
+            if (sendable_header(name, value)) attempt_options.headers.emplace_back(std::move(name), std::move(value));
+        carrier_ = transports_[current_].make(strand_, attempt_options);
+    } else {
+        carrier_ = transports_[current_].make(strand_, options_);
+    }
     std::string extra;
     if (options_.session) {
         extra = "sb=" + std::to_string(protocol_version);
@@ -136,7 +145,7 @@ SWITCHBOARD_DECL void client_core::attempt_failed(error_code ec) {
     const bool server_wide = ec == asio::error::connection_refused || ec == asio::error::host_not_found ||
                              ec == asio::error::host_not_found_try_again || ec == asio::error::host_unreachable ||
                              ec == asio::error::network_unreachable || ec == error::server_full ||
-                             ec == error::tls_failed || ec == error::certificate_rejected;
+                             ec == error::tls_failed || ec == error::certificate_rejected || ec == error::unauthorized;
     if (server_wide || current_ + 1 >= transports_.size() || state_ == state::closed || closing_) return lost(ec);
     // The next transport, at once: the session (token, windows) carries over, so the
     // server resumes it there. A client never goes back to an earlier transport.
@@ -149,8 +158,10 @@ SWITCHBOARD_DECL void client_core::attempt_failed(error_code ec) {
 SWITCHBOARD_DECL void client_core::on_welcome(std::string_view body) {
     auto w = proto::parse_welcome(body);
     if (!w) return finish(error::protocol_violation);
-    if (!token_.empty() && w->token != token_) {
-        // A new session in place of ours: whatever the old one had in flight is gone.
+    // A resumed session comes with a new token (the old one is void); a welcome that
+    // is not a resume, when we had a session, is a new session in place of ours.
+    if (!token_.empty() && !w->resumed) {
+        // Whatever the old one had in flight is gone.
         if (on_error && !silenced()) on_error(error::session_expired);
         in_ = inbound_sequencer(options_.replay);
         out_ = replay_window<event>(options_.replay);
@@ -226,7 +237,8 @@ SWITCHBOARD_DECL void client_core::lost(error_code ec) {
                        ec == error::transport_unavailable || ec == error::server_full ||
                        ec == error::bad_content_type || ec == error::line_too_long ||
                        ec == error::too_many_redirects || ec == error::redirect_refused ||
-                       ec == error::certificate_rejected; // retrying would not change the certificate
+                       ec == error::certificate_rejected || // retrying would not change the certificate
+                       (ec == error::unauthorized && !options_.refresh_headers); // nor the credentials
     if (state_ == state::connecting || closing_ || fatal || !options_.reconnect.enabled) return finish(ec);
     set_state(state::reconnecting);
     if (backoff_.exhausted()) return finish(error::reconnect_exhausted);

@@ -45,6 +45,7 @@ public:
         case error::redirect_refused: return "a redirect to another origin was not followed";
         case error::tls_failed: return "the TLS handshake failed";
         case error::certificate_rejected: return "the server's certificate was not accepted";
+        case error::unauthorized: return "the server refused the client's credentials";
         }
         return "unknown switchboard error";
     }

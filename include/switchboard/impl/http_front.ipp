@@ -12,6 +12,7 @@
 #include <switchboard/websocket/server_connection.hpp>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
@@ -76,9 +77,32 @@ struct origin_check {
     bool refused = false;
     std::string allow;
 };
-origin_check check_origin(const server_options& o, const http::request_header<>& req) {
+// host[:port] of an origin (scheme://host[:port]) or a Host header, lower case, with
+// the scheme's default port made explicit; empty when it is not one.
+std::string normal_authority(std::string_view text, bool secure) {
+    if (const auto scheme = text.find("://"); scheme != std::string_view::npos) {
+        secure = boost::beast::iequals(text.substr(0, scheme), "https") || boost::beast::iequals(text.substr(0, scheme), "wss");
+        text.remove_prefix(scheme + 3);
+    }
+    if (text.empty() || text.find_first_of("/?#@ ") != std::string_view::npos) return {};
+    std::string out;
+    for (char c : text) out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+    const auto bracket = out.rfind(']');
+    const auto colon = out.rfind(':');
+    if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) out += secure ? ":443" : ":80";
+    return out;
+}
+
+origin_check check_origin(const server_options& o, const http::request_header<>& req, bool secure) {
     const auto origin = req[http::field::origin];
-    if (o.allowed_origins.empty() || origin.empty()) return {};
+    if (origin.empty()) return {}; // not a browser: nothing to check
+    if (o.allowed_origins.empty()) {
+        // Same origin only (cross-site WebSocket hijacking: a browser sends any page's
+        // upgrade with the user's cookies): the page must come from the host it asks.
+        const auto page = normal_authority(origin, false);
+        const bool same = !page.empty() && page == normal_authority(req[http::field::host], secure);
+        return {!same, {}};
+    }
     for (const auto& allowed : o.allowed_origins)
         if (allowed == "*" || boost::beast::iequals(allowed, origin)) return {false, std::string(origin)};
     return {true, {}};
@@ -100,16 +124,9 @@ public:
 
     void send(std::shared_ptr<http::response<http::string_body>> res) {
         io_.tcp_stream().expires_after(linger);
-#ifdef SWITCHBOARD_WITH_OPENSSL
-        // Refused at once (over a limit): the answer goes after the handshake, within
-        // the same linger time.
-        if (auto* tls = io_.tls(); tls && !tls->handshake_done())
-            return tls_stream<boost::beast::tcp_stream>(io_.tcp_stream(), *tls)
-                .async_handshake([self = shared_from_this(), res](error_code ec) {
-                    if (ec) return self->close();
-                    self->send(res);
-                });
-#endif
+        // Refused before its TLS handshake (over a limit): closed at once. A handshake
+        // costs a private-key operation, which a connection over the limits must not get.
+        if (auto* tls = io_.tls(); tls && !tls->handshake_done()) return close();
         io_.with([&](auto& io) {
             http::async_write(io, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
                 if (ec) return self->close();
@@ -189,10 +206,13 @@ public:
     void handle(http::request<http::string_body> req) {
         if (!admit(req, req.keep_alive())) return;
         if (req.method() != http::verb::post) return route(std::move(req));
-        auto s = post_session(req);
-        if (!s) return;
-        auto body = std::make_shared<std::string>(std::move(req.body()));
-        post(std::move(s), *body, req.keep_alive(), body);
+        auto held = std::make_shared<http::request<http::string_body>>(std::move(req));
+        authorize(*held, post_transport(*held), true, [self = shared_from_this(), held] {
+            auto s = self->post_session(*held);
+            if (!s) return;
+            auto body = std::make_shared<std::string>(std::move(held->body()));
+            self->post(std::move(s), *body, held->keep_alive(), body);
+        });
     }
 
 private:
@@ -214,7 +234,7 @@ private:
     }
 
     bool admit(const http::request_header<>& req, bool keep_alive) {
-        auto origin = check_origin(slot_.core().options, req);
+        auto origin = check_origin(slot_.core().options, req, slot_.tls() != nullptr);
         if (origin.refused) {
             refuse_http(std::move(slot_), stream_.release_socket(), http::status::forbidden, "origin not allowed");
             return false;
@@ -239,13 +259,71 @@ private:
                                "only a POST carries a body");
         if (!admit(req, parser_->keep_alive())) return;
         if (req.method() == http::verb::post) {
-            auto s = post_session(req);
-            if (!s) return;
-            if (boost::beast::iequals(req[http::field::expect], "100-continue"))
-                return continue_then_read(std::move(s));
-            return read_body(std::move(s));
+            return authorize(req, post_transport(req), true, [self = shared_from_this()] {
+                const auto& req = self->parser_->get();
+                auto s = self->post_session(req);
+                if (!s) return;
+                if (boost::beast::iequals(req[http::field::expect], "100-continue"))
+                    return self->continue_then_read(std::move(s));
+                self->read_body(std::move(s));
+            });
         }
         route(http::request<http::string_body>(std::move(parser_->get().base())));
+    }
+
+    // What a POST's session uses now (for the authorization hook's request_info).
+    transport_kind post_transport(const http::request_header<>& req) const {
+        const auto token = query_param(split_target(req.target()).second, "token");
+        const auto s = token ? slot_.core().find_session(*token) : nullptr;
+        return s ? s->kind() : transport_kind::sse;
+    }
+
+    // Asks server::on_authorize whether the request may go on, then calls `then` (on
+    // the connection's executor) with the answer in the slot; a refusal is answered with
+    // its status. The hook has handshake_timeout to answer (then 503).
+    template <class Then>
+    void authorize(const http::request_header<>& req, transport_kind transport, bool for_session, Then then) {
+        auto& core = slot_.core();
+        if (!core.authorize) return then();
+        auto info = std::make_shared<request_info>();
+        info->target = std::string(req.target());
+        for (const auto& f : req) info->headers.insert(f.name_string(), f.value());
+        error_code ec;
+        info->remote_address = stream_.socket().remote_endpoint(ec).address();
+        info->transport = transport;
+        info->for_session = for_session;
+        info->secure = slot_.tls() != nullptr;
+        auto once = std::make_shared<std::atomic<bool>>(false);
+        auth_timer_.emplace(stream_.get_executor());
+        auth_timer_->expires_after(core.options.handshake_timeout);
+        auth_timer_->async_wait([self = shared_from_this(), once](error_code e) {
+            if (e || once->exchange(true)) return;
+            refuse_http(std::move(self->slot_), self->stream_.release_socket(), http::status::service_unavailable,
+                        "authorization did not answer in time");
+        });
+        auto done = [self = shared_from_this(), once, then = std::move(then)](authorization a) mutable {
+            if (once->exchange(true)) return; // answered twice, or too late
+            asio::dispatch(self->stream_.get_executor(), [self, a = std::move(a), then = std::move(then)]() mutable {
+                self->auth_timer_->cancel();
+                if (!a.allowed) {
+                    const auto status = a.status >= 400 && a.status < 500 ? static_cast<http::status>(a.status)
+                                                                           : http::status::forbidden;
+                    return refuse_http(std::move(self->slot_), self->stream_.release_socket(), status,
+                                       a.reason.empty() ? "unauthorized" : a.reason);
+                }
+                self->slot_.authorized(std::make_shared<const authorization>(std::move(a)));
+                then();
+            });
+        };
+        try {
+            core.authorize(*info, std::move(done));
+        } catch (const std::exception&) { // the application's hook threw: nothing is allowed
+            if (!once->exchange(true)) {
+                auth_timer_->cancel();
+                refuse_http(std::move(slot_), stream_.release_socket(), http::status::internal_server_error,
+                            "authorization failed");
+            }
+        }
     }
 
     void continue_then_read(std::shared_ptr<server_session> s) {
@@ -275,7 +353,16 @@ private:
         for (const auto& r : routes) {
             if (!r.wants(req)) continue;
             stream_.expires_never(); // the carrier answers in its own time
-            return r.serve(shared_from_this(), std::move(req));
+            const auto query = split_target(req.target()).second;
+            const auto transport = r.serve == &websocket::serve ? transport_kind::websocket
+                                   : r.serve == &sse::serve     ? transport_kind::sse
+                                   : query_param(query, "transport") == "long-polling" ? transport_kind::long_polling
+                                                                                        : transport_kind::polling;
+            const bool for_session = query_param(query, "token") || req.count("Last-Event-ID");
+            if (!slot_.core().authorize) return r.serve(shared_from_this(), std::move(req));
+            auto held = std::make_shared<http::request<http::string_body>>(std::move(req));
+            return authorize(*held, transport, for_session,
+                             [self = shared_from_this(), serve = r.serve, held] { serve(self, std::move(*held)); });
         }
         refuse_http(std::move(slot_), stream_.release_socket(), http::status::bad_request,
                     "this endpoint serves WebSocket upgrades, event streams (Accept: text/event-stream), "
@@ -343,6 +430,10 @@ private:
         auto s = slot_.core().find_session(*token);
         // The body that would follow is not read: the connection ends with the answer.
         if (!s) reply(http::status::not_found, "unknown or expired session", false);
+        else if (!owned_by(slot_, *s)) {
+            reply(http::status::forbidden, "this session belongs to another principal", false);
+            return nullptr;
+        }
         return s;
     }
 
@@ -437,6 +528,7 @@ private:
     boost::beast::flat_buffer buffer_;
     std::optional<body_parser> parser_;
     std::string cors_; // Access-Control-Allow-Origin for the request being answered
+    std::optional<asio::steady_timer> auth_timer_; // the authorization hook's deadline
     bool watching_ = false; // a held request's connection is watched for its end
     std::optional<sequence_number> post_last_; // the POST being served asked for events after it
     const std::uint64_t serial_ = slot_.core().next_serial(); // when the connection began
@@ -488,13 +580,24 @@ SWITCHBOARD_DECL session_request open_or_resume(const connection_slot& slot, con
                 return r;
             }
             r.session = core.find_session(*token);
+            if (r.session && !owned_by(slot, *r.session)) {
+                r.session = nullptr;
+                r.refusal = http::status::forbidden;
+                r.why = "this session belongs to another principal";
+                return r;
+            }
             r.resumed = r.session != nullptr;
-            if (r.resumed) r.client_last = *n;
+            if (r.resumed) {
+                r.client_last = *n;
+                r.token = *token;
+            }
         }
     }
     if (r.session) return r;
     const char* refusal = nullptr;
-    r.session = core.open_session(sb.has_value(), slot.address(), refusal);
+    const auto* auth = slot.authorized();
+    r.session = core.open_session(sb.has_value(), slot.address(), refusal, auth ? auth->principal : std::string(),
+                                  auth ? auth->data : std::any());
     if (!r.session) {
         r.refusal = http::status::service_unavailable;
         r.why = refusal;

@@ -58,6 +58,7 @@ SWITCHBOARD_DECL void http_upstream::post_next() {
         if (ec) return self->fail(error::connection_lost);
         self->stream_.async_open(self->url_, r, self->options_.tls, [self](error_code ec2) {
             if (self->aborted_) return;
+            if (ec2 == error::certificate_rejected || ec2 == error::tls_failed) return self->fail(ec2);
             if (ec2) return self->fail(error::connection_lost);
             self->connected_ = true;
             self->write_post();
@@ -69,6 +70,7 @@ SWITCHBOARD_DECL void http_upstream::write_post() {
     auto req = std::make_shared<http::request<http::string_body>>(http::verb::post, std::string(), 11);
     req->set(http::field::host, url_.authority());
     req->set(http::field::user_agent, "switchboard");
+    for (const auto& [name, value] : options_.headers) req->insert(name, value);
     if (options_.session) {
         std::string query = "sb=" + std::to_string(protocol_version) + "&token=" + token_;
         if (h_.last) query += "&last=" + std::to_string(h_.last());
@@ -123,6 +125,7 @@ SWITCHBOARD_DECL void http_upstream::on_response(error_code ec) {
         if (!aborted_ && h_.on_answered) h_.on_answered(); // a GET's answer held back for this one goes on (it may say why)
         return;
     }
+    if (status == 401) return fail(error::unauthorized);
     if (status != 200) return fail(error::connection_lost);
     std::string_view body = res.body(), frame;
     while (!body.empty() && !aborted_) {

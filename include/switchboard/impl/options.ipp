@@ -4,6 +4,7 @@
 #ifndef SWITCHBOARD_IMPL_OPTIONS_IPP
 #define SWITCHBOARD_IMPL_OPTIONS_IPP
 
+#include <switchboard/detail/query.hpp>
 #include <switchboard/options.hpp>
 
 #include <stdexcept>
@@ -38,6 +39,8 @@ SWITCHBOARD_DECL void validate(const client_options& o) {
     require(o.connect_timeout.count() > 0, "connect_timeout must be positive");
     require(o.max_line_size > 0, "max_line_size must be positive");
     require(o.poll_interval.count() > 0, "poll_interval must be positive");
+    for (const auto& [name, value] : o.headers)
+        require(detail::sendable_header(name, value), "headers: a name that is not an HTTP token, or a CR, LF or NUL");
 }
 
 SWITCHBOARD_DECL void validate(const server_options& o) {

@@ -35,6 +35,11 @@ SWITCHBOARD_DECL server::~server() {
     core_->release();
 }
 
+SWITCHBOARD_DECL void server::on_authorize(authorize_handler h) { core_->authorize = std::move(h); }
+SWITCHBOARD_DECL void server::on_authorize(std::function<authorization(const request_info&)> h) {
+    if (!h) return core_->authorize = nullptr, void();
+    core_->authorize = [h = std::move(h)](const request_info& r, authorize_callback done) { done(h(r)); };
+}
 SWITCHBOARD_DECL void server::on_open(open_handler h) { core_->on_open = std::move(h); }
 SWITCHBOARD_DECL void server::on_event(event_handler h) { core_->on_event = std::move(h); }
 SWITCHBOARD_DECL void server::on_close(close_handler h) { core_->on_close = std::move(h); }

@@ -90,7 +90,7 @@ SWITCHBOARD_DECL void server_core::serve(tcp::socket socket, bool tls) {
     if (ec) return; // the peer is already gone
     connection_slot slot(shared_from_this(), remote.address());
 #ifdef SWITCHBOARD_WITH_OPENSSL
-    // (Refused over a limit, it is answered after the handshake: see last_response.)
+    // (Refused over a limit, it is closed before any handshake: see last_response.)
     if (tls) slot.secure(std::make_unique<tls_layer>(tls_, tls_layer::role::server));
 #else
     (void)tls;
@@ -159,13 +159,14 @@ SWITCHBOARD_DECL void server_core::stop() {
 }
 
 SWITCHBOARD_DECL void server_core::release() {
-    std::unordered_map<std::string_view, std::shared_ptr<server_session>> sessions;
+    decltype(sessions_) sessions, previous;
     std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics;
     std::unordered_map<std::string, lingering> closed;
     {
         std::lock_guard lock(mutex_);
         released_ = true;
         sessions.swap(sessions_);
+        previous.swap(previous_tokens_);
         topics.swap(topics_);
         closed.swap(lingering_);
     }
@@ -177,7 +178,8 @@ SWITCHBOARD_DECL std::size_t server_core::session_count() const {
 }
 
 SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool resumable, address_entry& address,
-                                                                          const char*& refusal) {
+                                                                          const char*& refusal, std::string principal,
+                                                                          std::any data) {
     {
         std::lock_guard lock(address_mutex_);
         if (address.second.sessions >= options.max_sessions_per_address) {
@@ -190,7 +192,8 @@ SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool 
         std::lock_guard lock(mutex_);
         if (!stopped() && sessions_.size() < options.max_sessions) {
             auto s = std::make_shared<server_session>(shared_from_this(), make_token(), resumable,
-                                                      next_id_.fetch_add(1), address);
+                                                      next_id_.fetch_add(1), address, std::move(principal),
+                                                      std::move(data));
             sessions_.emplace(s->token(), s);
             return s;
         }
@@ -200,11 +203,51 @@ SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool 
     return nullptr;
 }
 
-SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::find_session(std::string_view token) const {
+SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::find_session(std::string_view token) {
     std::lock_guard lock(mutex_);
-    auto it = sessions_.find(token);
-    if (it == sessions_.end() || !it->second->resumable()) return nullptr;
-    return it->second;
+    if (auto it = sessions_.find(token); it != sessions_.end()) {
+        if (!it->second->resumable()) return nullptr;
+        auto& s = *it->second;
+        if (s.previous_) { // the client has the newest: the one before is void
+            previous_tokens_.erase(std::string_view(s.previous_->data(), s.previous_->size()));
+            s.previous_.reset();
+            s.unconfirmed_.store(false);
+        }
+        return it->second;
+    }
+    auto it = previous_tokens_.find(token);
+    return it == previous_tokens_.end() ? nullptr : it->second;
+}
+
+SWITCHBOARD_DECL void server_core::rotate_token(server_session& s, std::string_view used) {
+    const auto fresh = make_token();
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(s.token());
+    if (it == sessions_.end() || it->second.get() != &s) return; // it is ending
+    auto held = it->second;
+    const auto view = [](const server_session::token_type& t) { return std::string_view(t.data(), t.size()); };
+    // What the client holds stays valid until it shows it has the fresh one: the token
+    // it came with, if that was the one before (the newest never reached it), else the
+    // newest (it is the one it used).
+    const bool came_with_previous = s.previous_ && constant_time_equal{}(used, view(*s.previous_));
+    sessions_.erase(it); // (the newest: void, or the previous from now on)
+    if (!came_with_previous) {
+        if (s.previous_) previous_tokens_.erase(view(*s.previous_));
+        s.previous_ = s.token_;
+        previous_tokens_.emplace(view(*s.previous_), held);
+    }
+    s.token_ = fresh;
+    s.unconfirmed_.store(true);
+    sessions_.emplace(s.token(), std::move(held));
+}
+
+SWITCHBOARD_DECL void server_core::confirm_token(server_session& s) {
+    if (!s.unconfirmed_.load()) return;
+    std::lock_guard lock(mutex_);
+    if (!s.previous_) return;
+    previous_tokens_.erase(std::string_view(s.previous_->data(), s.previous_->size()));
+    s.previous_.reset();
+    s.unconfirmed_.store(false);
 }
 
 SWITCHBOARD_DECL void server_core::remove_session(server_session& s) {
@@ -218,6 +261,10 @@ SWITCHBOARD_DECL void server_core::remove_session(server_session& s) {
         if (it != sessions_.end() && it->second.get() == &s) {
             held = std::move(it->second);
             sessions_.erase(it);
+        }
+        if (s.previous_) {
+            previous_tokens_.erase(std::string_view(s.previous_->data(), s.previous_->size()));
+            s.previous_.reset();
         }
         if (s.topics) {
             for (const auto& topic : *s.topics) {

@@ -12,26 +12,40 @@
 
 #include <random>
 
+#ifdef SWITCHBOARD_WITH_OPENSSL
+#include <openssl/rand.h>
+#endif
+
 namespace switchboard::detail {
 
 SWITCHBOARD_DECL server_session::token_type make_token() {
-    static thread_local std::random_device device;
+    // 128 bits from a CSPRNG: OpenSSL's when built with it, else the system's
+    // (std::random_device: getrandom or /dev/urandom on Linux).
+    std::array<std::uint32_t, 4> bits{};
+#ifdef SWITCHBOARD_WITH_OPENSSL
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(bits.data()), static_cast<int>(sizeof bits)) != 1)
+#endif
+    {
+        static thread_local std::random_device device;
+        for (auto& b : bits) b = device();
+    }
     static constexpr char hex[] = "0123456789abcdef";
     server_session::token_type token{};
     std::size_t n = 0;
-    for (int i = 0; i < 4; ++i) {
-        std::uint32_t v = device();
+    for (auto v : bits)
         for (int k = 0; k < 8; ++k, v >>= 4) token[n++] = hex[v & 15];
-    }
     return token;
 }
 
 SWITCHBOARD_DECL server_session::server_session(std::shared_ptr<server_core> core, token_type token, bool resumable,
-                                                std::uint64_t id, address_entry& address)
+                                                std::uint64_t id, address_entry& address, std::string principal,
+                                                std::any data)
     : core_(std::move(core)),
       strand_(core_->ioc),
       address_(&address),
       token_(token),
+      principal_(std::move(principal)),
+      data_(std::move(data)),
       id_(id),
       resumable_(resumable),
       sm_(resumable ? std::make_unique<session_state>(core_->options.replay) : nullptr) {}
@@ -43,7 +57,7 @@ SWITCHBOARD_DECL void server_session::release_address() noexcept {
 }
 
 SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c, sequence_number client_last,
-                                             bool resumed) {
+                                             bool resumed, std::string_view used) {
     if (closed_) return c->close({}, "session closed");
     if (auto old = conn_.lock()) { // the client came back before the old connection was seen to drop
         conn_.reset();
@@ -53,6 +67,9 @@ SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c,
     conn_ = c;
     kind_.store(c->kind(), std::memory_order_relaxed);
     if (resumable_) {
+        // A resume voids the token it came with: whoever else holds it (a log, a proxy,
+        // an old SSE id) holds nothing now.
+        if (resumed) core_->rotate_token(*this, used);
         const auto& o = core_->options;
         c->send_control(proto::encode_welcome(proto::welcome{.token = std::string(token()),
                                                                  .last = sm_->in.last_delivered(),

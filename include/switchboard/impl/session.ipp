@@ -26,6 +26,13 @@ SWITCHBOARD_DECL transport_kind session::transport() const noexcept {
     return impl_ ? impl_->kind() : transport_kind::websocket;
 }
 SWITCHBOARD_DECL bool session::resumable() const noexcept { return impl_ && impl_->resumable(); }
+SWITCHBOARD_DECL std::string_view session::principal() const noexcept {
+    return impl_ ? std::string_view(impl_->principal()) : std::string_view();
+}
+SWITCHBOARD_DECL const std::any& session::data() const noexcept {
+    static const std::any none;
+    return impl_ ? impl_->data() : none;
+}
 
 } // namespace switchboard
 

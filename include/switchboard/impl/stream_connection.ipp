@@ -25,6 +25,7 @@ SWITCHBOARD_DECL void stream_connection::start(std::string first, std::string le
     error_code ec;
     socket_.non_blocking(true, ec);
     socket_.set_option(tcp::no_delay(true), ec);
+    if (auto* tls = slot_.tls()) tls->trim();
     enqueue(out_frame{std::move(first), nullptr});
     arm_timer();
     if (!leftover.empty()) on_bytes(leftover.data(), leftover.size());
@@ -191,6 +192,8 @@ SWITCHBOARD_DECL void stream_connection::on_readable(error_code ec) {
         on_bytes(buffer.data(), n);
         batching_ = false;
         flush();
+        // What reading made TLS owe the peer (a key update), if no write will take it.
+        if (tls && tls->owes_output() && !dropped_ && (!q_ || q_->writing.empty())) tls->flush_now(socket_);
     }
     if (!dropped_) read();
 }

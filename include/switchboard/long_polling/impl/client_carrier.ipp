@@ -147,6 +147,7 @@ private:
         auto req = std::make_shared<http::request<http::empty_body>>(http::verb::get, target_, 11);
         req->set(http::field::host, url_.authority());
         req->set(http::field::user_agent, "switchboard");
+        for (const auto& [name, value] : options_.headers) req->insert(name, value);
         req->keep_alive(true);
         stream_.expires_after(options_.connect_timeout);
         sent_ = std::chrono::steady_clock::now();
@@ -182,6 +183,7 @@ private:
         // session's welcome tells it (and the application) what was lost.
         if (status == 404) return fail(error::connection_lost);
         if (status == 503) return fail(error::server_full);
+        if (status == 401) return fail(error::unauthorized);
         if (status == 400) return fail(error::protocol_violation);
         if (status != 200) return fail(error::bad_http_status);
         const auto type = res[http::field::content_type];

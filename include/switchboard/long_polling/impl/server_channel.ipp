@@ -38,7 +38,7 @@ void refuse(http_exchange& x, http::status status, std::string_view why) {
 // a new one (the session comes from another transport, or its client was away long
 // enough to be declared gone): attaching it sends a welcome, as any connection gets.
 void poll(const std::shared_ptr<server_session>& s, std::shared_ptr<http_exchange> x, sequence_number last, bool hold,
-          bool keep_alive) {
+          bool keep_alive, const std::string& token) {
     if (s->closed()) { // it ended meanwhile: its last frames may wait for this request
         auto c = std::static_pointer_cast<server_channel>(s->core().take_lingering(s->token()));
         if (!c) return refuse(*x, http::status::not_found, "unknown or expired session");
@@ -48,7 +48,7 @@ void poll(const std::shared_ptr<server_session>& s, std::shared_ptr<http_exchang
     if (!c || c->holds() != hold) {
         c = std::make_shared<server_channel>(s, hold);
         c->start();
-        s->attach(c, last, true);
+        s->attach(c, last, true, token);
     }
     c->on_get(std::move(x), last, keep_alive);
 }
@@ -75,7 +75,7 @@ SWITCHBOARD_DECL void serve(std::shared_ptr<http_exchange> x, http::request<http
         const auto strand = r.session->strand();
         return asio::dispatch(strand, [c, x = std::move(x), r = std::move(r), keep_alive]() mutable {
             c->start();
-            r.session->attach(c, r.client_last, r.resumed);
+            r.session->attach(c, r.client_last, r.resumed, r.token);
             c->on_get(std::move(x), r.resumed ? r.client_last : 0, keep_alive);
         });
     }
@@ -86,9 +86,10 @@ SWITCHBOARD_DECL void serve(std::shared_ptr<http_exchange> x, http::request<http
     if (!token || !read_last(query, last)) return refuse(*x, http::status::bad_request, "a poll needs token and last");
     auto& core = x->core();
     if (auto s = core.find_session(*token)) {
+        if (!owned_by(x->slot(), *s)) return refuse(*x, http::status::forbidden, "this session belongs to another principal");
         const auto strand = s->strand();
-        return asio::dispatch(strand, [s = std::move(s), x = std::move(x), last, hold, keep_alive]() mutable {
-            poll(s, std::move(x), last, hold, keep_alive);
+        return asio::dispatch(strand, [s = std::move(s), x = std::move(x), last, hold, keep_alive, token = *token]() mutable {
+            poll(s, std::move(x), last, hold, keep_alive, token);
         });
     }
     auto c = std::static_pointer_cast<server_channel>(core.take_lingering(*token));

@@ -95,6 +95,7 @@ private:
         req->set(http::field::accept, "text/event-stream");
         req->set(http::field::cache_control, "no-cache");
         req->set(http::field::user_agent, "switchboard");
+        for (const auto& [name, value] : options_.headers) req->insert(name, value);
         if (!parser_.last_event_id().empty()) req->set("Last-Event-ID", parser_.last_event_id());
         http::async_write(stream_, *req, [self = shared_from_this(), req](error_code ec2, std::size_t) {
             if (self->closed_) return;
@@ -114,6 +115,7 @@ private:
         const auto status = res.result_int();
         if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) return redirect(res);
         if (status == 204) return connected(error::closed); // the server says: do not reconnect
+        if (status == 401) return connected(error::unauthorized);
         if (status != 200) return connected(status == 503 ? error::server_full : error::bad_http_status);
         const auto type = res[http::field::content_type];
         if (type.substr(0, type.find(';')).find("text/event-stream") != 0) return connected(error::bad_content_type);
@@ -135,6 +137,10 @@ private:
                 next = parse_url(location);
                 const bool same_origin = next.scheme == url_.scheme && next.host == url_.host && next.port == url_.port;
                 if (!same_origin && !options_.cross_origin_redirects) return connected(error::redirect_refused);
+                if (!same_origin) { // credentials are for the origin they were given for
+                    options_.headers.clear();
+                    upstream_->drop_headers();
+                }
             } else if (!location.empty() && location[0] == '/') {
                 const auto q = location.find('?');
                 next.path = location.substr(0, q);

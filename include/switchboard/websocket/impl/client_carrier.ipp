@@ -72,9 +72,14 @@ private:
         t.idle_timeout = options_.heartbeat.timeout;
         t.keep_alive_pings = true;
         ws_.set_option(t);
+        if (!options_.headers.empty())
+            ws_.set_option(bws::stream_base::decorator([headers = options_.headers](bws::request_type& req) {
+                for (const auto& [name, value] : headers) req.insert(name, value);
+            }));
         ws_.async_handshake(response_, host_, target_, [self = shared_from_this()](error_code ec2) {
             if (ec2 == bws::error::upgrade_declined) {
                 const auto status = self->response_.result_int();
+                if (status == 401) return self->connected(error::unauthorized);
                 return self->connected(status == 503 ? error_code(error::server_full) : error_code(error::bad_http_status));
             }
             self->connected(ec2);

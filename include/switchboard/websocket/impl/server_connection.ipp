@@ -124,6 +124,9 @@ SWITCHBOARD_DECL void server_connection::on_message(bool text, std::string_view 
     if (!data) return fail(protocol_error, "invalid base64", error::protocol_violation);
     if (data->size() > session().options().max_message_size)
         return fail(message_too_big, "message too big", error::message_too_big);
+    // A frame on the connection that carried the welcome: the client has its token, and
+    // the one before it is void.
+    if (session().token_unconfirmed()) session().core().confirm_token(session());
     session().on_frame(*f, std::move(*data));
 }
 
