@@ -31,6 +31,7 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
+#include <boost/beast/core/error.hpp>
 
 #include <array>
 #include <cstddef>
@@ -473,7 +474,9 @@ private:
         void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
             if (state == writing) tls.output_written(n);
             if (state == reading && !ec) tls.input_arrived(n);
-            if (ec) return self.complete(ec == asio::error::eof ? error_code(error::tls_failed) : ec);
+            // The connection ending or failing under a handshake: the handshake failed (a
+            // timeout stays one).
+            if (ec) return self.complete(ec == boost::beast::error::timeout ? ec : error_code(error::tls_failed));
             // Whatever the handshake wrote goes out before anything else.
             if (tls.pending_output().size()) {
                 state = writing;
@@ -515,6 +518,7 @@ public:
         return 0;
     }
     void close_notify() {}
+    bool handshake_done() const noexcept { return true; }
     void trim() {}
     bool owes_output() const noexcept { return false; }
     template <class Socket>
