@@ -4,14 +4,18 @@
 //                                                           one message; each gets all)
 //   bench-loadgen PORT idle   CONNECTIONS 0       SECONDS   opens and holds upgraded idle
 //                                                           connections ("ready" once open)
+//   tls-echo, tls-fanout: the same over TLS (OpenSSL through Asio; any certificate)
 // Prints one line of "key=value" figures. Talks plain RFC 6455 to any server on /live.
 // Distributed under the Boost Software License, Version 1.0.
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/impl/src.hpp> // (Asio is compiled separately: its TLS part here)
 
 #include <algorithm>
 #include <array>
 #include <functional>
 #include <thread>
+#include <type_traits>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -34,11 +38,25 @@ std::string masked_text_frame(std::size_t size) {
     return f;
 }
 
-// Connects and upgrades synchronously (setup is not measured).
-tcp::socket open(asio::io_context& ioc, unsigned short port) {
-    tcp::socket s(ioc);
-    s.connect({asio::ip::make_address("127.0.0.1"), port});
-    s.set_option(tcp::no_delay(true));
+using tls_socket = asio::ssl::stream<tcp::socket>;
+
+// Connects (and, over TLS, makes the handshake) and upgrades synchronously (setup is
+// not measured).
+template <class Stream>
+Stream open(asio::io_context& ioc, asio::ssl::context& tls, unsigned short port) {
+    tcp::socket socket(ioc);
+    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+    socket.set_option(tcp::no_delay(true));
+    Stream s = [&] {
+        if constexpr (std::is_same_v<Stream, tls_socket>) {
+            tls_socket t(std::move(socket), tls);
+            t.handshake(asio::ssl::stream_base::client);
+            return t;
+        } else {
+            (void)tls;
+            return std::move(socket);
+        }
+    }();
     const std::string req =
         "GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
@@ -51,23 +69,26 @@ tcp::socket open(asio::io_context& ioc, unsigned short port) {
     return s;
 }
 
+template <class Stream>
 struct echo_conn {
-    tcp::socket socket;
+    Stream socket;
     std::vector<char> in;
     clock_type::time_point sent;
 };
 
-void run_echo(asio::io_context& ioc, std::vector<tcp::socket>& sockets, std::size_t payload, double seconds) {
+template <class Stream>
+void run_echo(asio::io_context& ioc, std::vector<Stream>& sockets, std::size_t payload, double seconds) {
     const std::string frame = masked_text_frame(payload);
     const std::size_t reply = 2 + payload;
-    std::vector<std::unique_ptr<echo_conn>> conns;
-    for (auto& s : sockets) conns.push_back(std::make_unique<echo_conn>(echo_conn{std::move(s), std::vector<char>(reply), {}}));
+    std::vector<std::unique_ptr<echo_conn<Stream>>> conns;
+    for (auto& s : sockets)
+        conns.push_back(std::make_unique<echo_conn<Stream>>(echo_conn<Stream>{std::move(s), std::vector<char>(reply), {}}));
     std::vector<double> latencies;
     latencies.reserve(4'000'000);
     const auto start = clock_type::now();
     const auto end = start + std::chrono::duration<double>(seconds);
     std::size_t done = 0;
-    std::function<void(echo_conn&)> step = [&](echo_conn& c) {
+    std::function<void(echo_conn<Stream>&)> step = [&](echo_conn<Stream>& c) {
         c.sent = clock_type::now();
         asio::async_write(c.socket, asio::buffer(frame), [&](boost::system::error_code ec, std::size_t) {
             if (ec) throw std::runtime_error("write: " + ec.message());
@@ -88,12 +109,13 @@ void run_echo(asio::io_context& ioc, std::vector<tcp::socket>& sockets, std::siz
     std::printf("messages_per_s=%.0f p50_us=%.1f p99_us=%.1f messages=%zu\n", done / elapsed, pct(0.5), pct(0.99), done);
 }
 
-void run_fanout(asio::io_context& ioc, std::vector<tcp::socket>& sockets, std::size_t payload, double seconds) {
+template <class Stream>
+void run_fanout(asio::io_context& ioc, std::vector<Stream>& sockets, std::size_t payload, double seconds) {
     const std::string frame = masked_text_frame(payload);
     const std::size_t n = sockets.size();
     const std::size_t per_round = n * (2 + payload); // bytes each connection receives per round
     struct conn {
-        tcp::socket socket;
+        Stream socket;
         std::array<char, 65536> buf{};
         std::size_t got = 0;
     };
@@ -157,9 +179,19 @@ int main(int argc, char** argv) {
     }
     try {
         asio::io_context ioc{1};
+        asio::ssl::context tls{asio::ssl::context::tls_client};
+        tls.set_verify_mode(asio::ssl::verify_none); // (the servers' own test certificates)
+        if (mode.rfind("tls-", 0) == 0) {
+            std::vector<tls_socket> streams;
+            streams.reserve(n);
+            for (std::size_t i = 0; i < n; ++i) streams.push_back(open<tls_socket>(ioc, tls, port));
+            if (mode == "tls-echo") run_echo(ioc, streams, payload, seconds);
+            else run_fanout(ioc, streams, payload, seconds);
+            return 0;
+        }
         std::vector<tcp::socket> sockets;
         sockets.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) sockets.push_back(open(ioc, port));
+        for (std::size_t i = 0; i < n; ++i) sockets.push_back(open<tcp::socket>(ioc, tls, port));
         if (mode == "echo") run_echo(ioc, sockets, payload, seconds);
         else if (mode == "fanout") run_fanout(ioc, sockets, payload, seconds);
         else {

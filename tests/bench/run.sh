@@ -3,7 +3,8 @@
 # machine, figures side by side with ratios. WebSocket: against raw Beast, websocketpp
 # and Node ws. SSE: against a minimal Node http SSE server. Long-polling and polling:
 # against a raw Beast HTTP server (the ceiling) and a minimal Node http long-poll server.
-#   bash tests/bench/run.sh [SECONDS] [IDLE_CONNECTIONS] [all|websocket|sse|poll]
+#   bash tests/bench/run.sh [SECONDS] [IDLE_CONNECTIONS] [all|websocket|sse|poll|tls]
+# TLS: WebSocket echo and fan-out over TLS against raw Beast over beast::ssl_stream.
 # Builds the release preset's benchmark targets and installs the Node peer (npm ci) if
 # needed. Each server gets one thread, pinned to CPU 0; the load generators are pinned
 # to CPU 1 (unpinned, the scheduler sometimes puts both on one core and a run loses
@@ -23,6 +24,8 @@ ulimit -n "$(ulimit -Hn)" # idle connections need one descriptor each, on each s
 bin=build/release/tests/bench
 load() { taskset -c 1 "$@"; } # the load generators' core
 port=9700
+certs=build/release/tests/bench-tls # TLS test certificates, made by tests/tls/make_certs.sh
+bash tests/tls/make_certs.sh "$certs" >/dev/null
 
 peers=(switchboard beast websocketpp node)
 start_server() { # peer mode -> pid
@@ -34,6 +37,9 @@ start_server() { # peer mode -> pid
     node-sse) exec taskset -c 0 node tests/bench/sse_server.js "$port" ;;
     node-lp) exec taskset -c 0 node tests/bench/longpoll_server.js "$port" ;;
     beast-http) exec taskset -c 0 "$bin/bench-beast-http-server" "$port" ;;
+    switchboard-tls) SB_TLS_CERT="$certs/server.pem" SB_TLS_KEY="$certs/server.key" \
+                       exec taskset -c 0 "$bin/bench-switchboard-server" "$port" "$2" ;;
+    beast-tls) exec taskset -c 0 "$bin/bench-beast-server" "$port" "$2" "$certs/server.pem" "$certs/server.key" ;;
   esac > /dev/null &
   server=$!
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
@@ -127,6 +133,32 @@ for peer in "${sse_peers[@]}"; do
 done
 fi
 
+# TLS: the WebSocket echo and fan-out over TLS (TLS 1.3, the loadgen's OpenSSL through
+# Asio), switchboard against raw Beast (websocket::stream over beast::ssl_stream).
+if [ "$only" == all ] || [ "$only" == tls ]; then
+declare -A tls_echo tls_echo_p99 tls_fan tls_fan_p99
+for peer in switchboard beast; do
+  echo "measuring $peer (TLS) ..." >&2
+  start_server "$peer-tls" echo
+  out=$(load "$bin/bench-loadgen" "$port" tls-echo 100 32 "$seconds")
+  stop_server
+  tls_echo[$peer]=$(field messages_per_s "$out"); tls_echo_p99[$peer]=$(field p99_us "$out")
+  start_server "$peer-tls" fanout
+  out=$(load "$bin/bench-loadgen" "$port" tls-fanout 100 32 "$seconds")
+  stop_server
+  tls_fan[$peer]=$(field rounds_per_s "$out"); tls_fan_p99[$peer]=$(field round_p99_us "$out")
+done
+echo
+echo "WebSocket over TLS: ${seconds} s per run, 100 connections, 32-byte messages"
+printf "%-12s | %12s %6s %9s | %10s %6s %12s\n" peer "echo msg/s" "×beast" "p99 µs" "fan-out r/s" "×beast" "round p99 µs"
+for peer in switchboard beast; do
+  printf "%-12s | %12s %6s %9s | %10s %6s %12s\n" "$peer" \
+    "${tls_echo[$peer]}" "$(ratio "${tls_echo[$peer]}" "${tls_echo[beast]}")" "${tls_echo_p99[$peer]}" \
+    "${tls_fan[$peer]}" "$(ratio "${tls_fan[$peer]}" "${tls_fan[beast]}")" "${tls_fan_p99[$peer]}"
+done
+fi
+
+
 # Long-polling and polling (bench-poll-loadgen speaks the session protocol by hand).
 # Round trips: 100 clients, each sends an event and waits for its echo, over each
 # transport of one switchboard server, and a keep-alive GET answered at once by raw Beast
@@ -180,3 +212,4 @@ echo
 echo "Polling: 100 sessions polling back to back, nothing published"
 printf "%-26s | %14s %9s | %s\n" peer "requests/s" "×ceiling" "bytes per idle client per minute at 1 s"
 printf "%-26s | %14s %9s | %s (%s per poll, both ways)\n" switchboard-polling "$poll_rate" "$(ratio "$poll_rate" "${rt_rate[ceiling]}")" "$(( poll_bytes * 60 ))" "$poll_bytes"
+

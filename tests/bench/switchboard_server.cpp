@@ -4,10 +4,12 @@
 // lp-fanout: every session joins the topic and what is sent is published to it, but an
 // event of type `leave` takes its session off the topic (the publisher's first event).
 //   bench-switchboard-server PORT echo|fanout|sse|lp-fanout [THREADS]   (default 1)
+// With SB_TLS_CERT and SB_TLS_KEY set (PEM files): TLS only, on PORT.
 // Distributed under the Boost Software License, Version 1.0.
 #include <switchboard/switchboard.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -25,6 +27,10 @@ int main(int argc, char** argv) {
     // Every load generator connects from 127.0.0.1: one address may hold them all.
     options.max_connections_per_address = options.max_connections;
     options.max_sessions_per_address = options.max_sessions;
+    if (const char* cert = std::getenv("SB_TLS_CERT")) {
+        options.tls = {.certificate_chain_file = cert, .private_key_file = std::getenv("SB_TLS_KEY"), .port = options.port};
+        options.listen_plain = false;
+    }
     sb::server server{ioc, options};
     server.on_open([&](sb::session s) {
         // echo needs no topic; sse: the publisher is not a subscriber
