@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 #ifdef SWITCHBOARD_WITH_OPENSSL
 
 using namespace harness;
@@ -147,6 +149,51 @@ TEST_CASE("a server serves TLS with an OpenSSL context of the application's", "[
     test_client<sb::websocket> c(io.ioc, secure_url<sb::websocket>(server.tls_port()), trusting_test_ca());
     c.connect();
     c.send({.type = "echo", .data = "own context"});
+    REQUIRE(wait_until([&] { return c.events.size() == 1; }));
+}
+
+TEMPLATE_TEST_CASE("a server that asks for client certificates serves a client with one and refuses one without",
+                   "[integration]", SWITCHBOARD_TRANSPORTS) {
+    // Mutual TLS through an application's context: the test CA's certificates both ways.
+    auto* ctx = SSL_CTX_new(TLS_server_method());
+    REQUIRE(SSL_CTX_use_certificate_chain_file(ctx, cert("server.pem").c_str()) == 1);
+    REQUIRE(SSL_CTX_use_PrivateKey_file(ctx, cert("server.key").c_str(), SSL_FILETYPE_PEM) == 1);
+    REQUIRE(SSL_CTX_load_verify_locations(ctx, cert("ca.pem").c_str(), nullptr) == 1);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    io_threads io;
+    sb::server server(io.ioc, {.address = "127.0.0.1", .port = 0, .tls = {.port = 0}, .listen_plain = false});
+    server.on_event([](sb::session s, sb::event e) { s.send(std::move(e)); });
+    server.use_tls(ctx);
+    SSL_CTX_free(ctx);
+    server.start();
+    const auto url = secure_url<TestType>(server.tls_port());
+    {
+        test_client<TestType> anonymous(io.ioc, url, trusting_test_ca());
+        CHECK(anonymous.connect_error() != sb::error_code{});
+        CHECK(anonymous.client.current_state() == sb::state::closed);
+    }
+    auto o = trusting_test_ca();
+    o.tls.certificate_file = cert("server.pem"); // (any certificate of the test CA)
+    o.tls.private_key_file = cert("server.key");
+    test_client<TestType> known(io.ioc, url, o);
+    known.connect();
+    known.send({.type = "echo", .data = "it is me"});
+    REQUIRE(wait_until([&] { return known.events.size() == 1; }));
+    CHECK(server.session_count() == 1);
+}
+
+TEST_CASE("ca_directory trusts the CAs of a hashed directory") {
+    // `openssl rehash` names each CA by its subject hash; made here from the test CA.
+    const auto dir = cert_dir() + "/ca-dir";
+    REQUIRE(std::system(("mkdir -p " + dir + " && cp " + cert("ca.pem") + " " + dir + "/ca.pem && openssl rehash " + dir +
+                         " >/dev/null 2>&1")
+                            .c_str()) == 0);
+    test_server srv(tls_with("server"));
+    sb::client_options o;
+    o.tls.ca_directory = dir;
+    test_client<sb::websocket> c(srv.io.ioc, secure_url<sb::websocket>(srv.server.tls_port()), o);
+    c.connect();
+    c.send({.type = "echo", .data = "trusted"});
     REQUIRE(wait_until([&] { return c.events.size() == 1; }));
 }
 

@@ -367,26 +367,26 @@ public:
         asio::mutable_buffer b;
         for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it)
             if ((b = *it).size() != 0) break;
-        return asio::async_compose<Token, void(error_code, std::size_t)>(read_op{next_, tls_, b}, token, next_);
+        return asio::async_compose<Token, void(error_code, std::size_t)>(read_op{{}, next_, tls_, b}, token, next_);
     }
 
     template <class ConstBuffers, class Token>
     auto async_write_some(const ConstBuffers& buffers, Token&& token) {
-        return asio::async_compose<Token, void(error_code, std::size_t)>(write_op<ConstBuffers>{next_, tls_, buffers},
+        return asio::async_compose<Token, void(error_code, std::size_t)>(write_op<ConstBuffers>{{}, next_, tls_, buffers},
                                                                           token, next_);
     }
 
     // Completes when the handshake is done and its output written.
     template <class Token>
     auto async_handshake(Token&& token) {
-        return asio::async_compose<Token, void(error_code)>(handshake_op{next_, tls_}, token, next_);
+        return asio::async_compose<Token, void(error_code)>(handshake_op{{}, next_, tls_}, token, next_);
     }
 
     // Writes a close_notify (then the caller closes the connection).
     template <class Token>
     auto async_shutdown(Token&& token) {
         tls_.close_notify();
-        return asio::async_compose<Token, void(error_code)>(flush_op{next_, tls_}, token, next_);
+        return asio::async_compose<Token, void(error_code)>(flush_op{{}, next_, tls_}, token, next_);
     }
 
 private:
@@ -399,16 +399,20 @@ private:
         asio::post(ex, boost::beast::bind_front_handler(std::move(self), completion_tag{}, args...));
     }
     struct completion_tag {};
+    // What every operation does when `finish` posted its completion.
+    struct op_base {
+        template <class Self, class... Args>
+        void operator()(Self& self, completion_tag, Args... args) {
+            self.complete(args...);
+        }
+    };
 
-    struct read_op {
+    struct read_op : op_base {
+        using op_base::operator();
         Next& next;
         tls_layer& tls;
         asio::mutable_buffer b;
         bool started = false;
-        template <class Self>
-        void operator()(Self& self, completion_tag, error_code ec, std::size_t n) {
-            self.complete(ec, n);
-        }
         template <class Self>
         void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
             if (started) {
@@ -423,15 +427,12 @@ private:
         }
     };
     template <class ConstBuffers>
-    struct write_op {
+    struct write_op : op_base {
+        using op_base::operator();
         Next& next;
         tls_layer& tls;
         ConstBuffers buffers;
         bool started = false;
-        template <class Self>
-        void operator()(Self& self, completion_tag, error_code ec, std::size_t n) {
-            self.complete(ec, n);
-        }
         template <class Self>
         void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
             std::size_t plain = 0;
@@ -446,14 +447,11 @@ private:
             next.async_write_some(tls.pending_output(), std::move(self));
         }
     };
-    struct flush_op {
+    struct flush_op : op_base {
+        using op_base::operator();
         Next& next;
         tls_layer& tls;
         bool started = false;
-        template <class Self>
-        void operator()(Self& self, completion_tag, error_code ec) {
-            self.complete(ec);
-        }
         template <class Self>
         void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
             if (started) tls.output_written(n);
@@ -462,14 +460,11 @@ private:
             next.async_write_some(tls.pending_output(), std::move(self));
         }
     };
-    struct handshake_op {
+    struct handshake_op : op_base {
+        using op_base::operator();
         Next& next;
         tls_layer& tls;
         enum { start, writing, reading } state = start;
-        template <class Self>
-        void operator()(Self& self, completion_tag, error_code ec) {
-            self.complete(ec);
-        }
         template <class Self>
         void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
             if (state == writing) tls.output_written(n);
