@@ -39,8 +39,8 @@ sb::authorization check(const sb::request_info& r) {
 
 TEMPLATE_TEST_CASE("the authorization hook lets known credentials in and names the session's principal",
                    "[integration]", SWITCHBOARD_TRANSPORTS) {
+    recorder<std::string> seen; // principal and data of each opened session (declared first: it outlives the server)
     test_server srv;
-    recorder<std::string> seen; // principal and data of each opened session
     srv.server.on_authorize(&check);
     srv.server.on_open([&](sb::session s) {
         seen.add(std::string(s.principal()) + "/" + std::any_cast<const user&>(s.data()).name);
@@ -67,11 +67,17 @@ TEMPLATE_TEST_CASE("a request the hook denies is refused with its status and the
 }
 
 TEMPLATE_TEST_CASE("an asynchronous hook may answer later from another thread", "[integration]", SWITCHBOARD_TRANSPORTS) {
-    test_server srv;
+    // (Declared before the server: the hook may run until it is gone.)
     std::mutex m;
     std::vector<std::thread> lookups; // as a database would answer
+    bool at_once = false;             // the test is ending: no more threads
+    test_server srv;
     srv.server.on_authorize([&](const sb::request_info& r, sb::server::authorize_callback done) {
-        std::lock_guard lock(m);
+        std::unique_lock lock(m);
+        if (at_once) {
+            lock.unlock();
+            return done(check(r));
+        }
         lookups.emplace_back([r, done = std::move(done)] {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
             done(check(r));
@@ -84,16 +90,19 @@ TEMPLATE_TEST_CASE("an asynchronous hook may answer later from another thread", 
         REQUIRE(wait_until([&] { return c.events.size() == 20; }));
         CHECK(data_of(c.events.items()) == numbered(1, 20));
     }
-    std::lock_guard lock(m);
-    for (auto& t : lookups) t.join();
+    {
+        std::lock_guard lock(m);
+        at_once = true;
+    }
+    for (auto& t : lookups) t.join(); // (their answers reach a server still running)
 }
 
 TEST_CASE("a hook that never answers: the request is refused with 503 after handshake_timeout") {
     sb::server_options o;
     o.handshake_timeout = std::chrono::milliseconds(200);
-    test_server srv(o);
-    std::vector<sb::server::authorize_callback> never; // kept, never called
+    std::vector<sb::server::authorize_callback> never; // kept, never called (declared first: it outlives the server)
     std::mutex m;
+    test_server srv(o);
     srv.server.on_authorize([&](const sb::request_info&, sb::server::authorize_callback done) {
         std::lock_guard lock(m);
         never.push_back(std::move(done));
@@ -103,6 +112,7 @@ TEST_CASE("a hook that never answers: the request is refused with 503 after hand
     REQUIRE(wait_until([&] { return srv.server.connection_count() == 0; }));
     std::lock_guard lock(m);
     for (auto& d : never) d(sb::authorization::allow()); // too late: ignored
+    never.clear(); // (what they hold goes while the server runs)
 }
 
 TEST_CASE("a stolen token used by another principal is refused on every kind of request") {
@@ -206,10 +216,11 @@ TEMPLATE_TEST_CASE("resumes rotate the token, and the client goes on as one sess
 }
 
 TEMPLATE_TEST_CASE("refresh_headers supplies fresh credentials to every attempt", "[integration]", SWITCHBOARD_TRANSPORTS) {
-    test_server srv;
+    // (The hook's state is declared first: the server may call it until it is gone.)
     std::atomic<int> issued{0};
     std::mutex m;
     std::set<std::string> valid; // tokens issued and not yet used: each works once
+    test_server srv;
     srv.server.on_authorize([&](const sb::request_info& r) {
         std::lock_guard lock(m);
         const auto t = std::string(r.bearer_token());
