@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -24,6 +25,8 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 namespace switchboard {
 
@@ -161,7 +164,46 @@ public:
                                  boost::beast::http::request<boost::beast::http::string_body> request,
                                  boost::beast::flat_buffer buffer = {});
 
+#ifdef SWITCHBOARD_WITH_OPENSSL
+    /** Serves a request that an existing server read over TLS on its own port.
+
+        As the overload above, for a TLS stream whose handshake the application did:
+        `boost::asio::ssl::stream<tcp::socket>` or `boost::beast::ssl_stream<
+        boost::beast::tcp_stream>` (any stream with `native_handle()` giving the `SSL*`
+        over a TCP socket). The server takes the socket and the TLS session (its keys,
+        the peer's certificate, what OpenSSL buffered) and serves the connection on
+        through its own TLS layer; the stream is left empty.
+
+        Hand over between messages, with no operation in progress on the stream, as
+        for a plain socket. Encrypted bytes that the stream itself holds past OpenSSL's
+        buffers (possible only when the peer sends more than a TLS record beyond the
+        request before the answer) cannot be carried over: the connection then fails
+        its next record's check and closes, never delivers altered data, and a session
+        resumes on a new connection.
+
+        @throws std::invalid_argument when the stream's TLS handshake is not done.
+    */
+    template <class TlsStream>
+        requires(!std::is_lvalue_reference_v<TlsStream> &&
+                 std::is_same_v<decltype(std::declval<TlsStream&>().native_handle()), SSL*>)
+    void handle(TlsStream&& stream, boost::beast::http::request<boost::beast::http::string_body> request,
+                boost::beast::flat_buffer buffer = {}) {
+        auto taken = std::move(stream); // ends here, with its reference to the TLS session
+        auto& lowest = boost::beast::get_lowest_layer(taken);
+        boost::asio::ip::tcp::socket socket = [&]() -> boost::asio::ip::tcp::socket {
+            if constexpr (requires { lowest.socket(); }) return std::move(lowest.socket());
+            else return std::move(lowest);
+        }();
+        adopt(std::move(socket), taken.native_handle(), std::move(request), std::move(buffer));
+    }
+#endif
+
 private:
+#ifdef SWITCHBOARD_WITH_OPENSSL
+    SWITCHBOARD_DECL void adopt(boost::asio::ip::tcp::socket socket, SSL* ssl,
+                                boost::beast::http::request<boost::beast::http::string_body> request,
+                                boost::beast::flat_buffer buffer);
+#endif
     std::shared_ptr<detail::server_core> core_;
 };
 

@@ -197,6 +197,35 @@ TEST_CASE("a resume rotates the token: the one the client holds stays valid unti
     CHECK(srv.opened.size() == 1);
 }
 
+TEST_CASE("a request refused for its principal does not confirm the newest token") {
+    // Confirming voids the token before: a thief holding the newest must not void the
+    // one the owner still uses.
+    test_server srv;
+    srv.server.on_authorize(&check);
+    const auto port = srv.port();
+    const std::string alice = "Authorization: Bearer alice-token\r\n", bob = "Authorization: Bearer bob-token\r\n";
+    const auto token_in = [](const http::response<http::string_body>& res) {
+        const auto at = res.body().find("\"token\":\"");
+        return at == std::string::npos ? std::string() : res.body().substr(at + 9, 32);
+    };
+    const auto t1 = token_in(http_get(port, "/live?sb=1&transport=polling", alice));
+    const auto t2 = token_in(http_get(port, "/live?sb=1&transport=polling&token=" + t1 + "&last=0", alice));
+    REQUIRE(!t2.empty());
+    REQUIRE(t2 != t1);
+    CHECK(http_get(port, "/live?sb=1&transport=polling&token=" + t2 + "&last=0&poll=1", bob).result() ==
+          http::status::forbidden);
+    const auto body = framed({"E1 t echo\nfrom bob"});
+    CHECK(status_is(response_head(port, "POST /live?sb=1&token=" + t2 + " HTTP/1.1\r\nHost: x\r\n" + bob +
+                                            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body),
+                    403));
+    CHECK(http_get(port, "/live?sb=1&transport=polling&token=" + t1 + "&last=0&poll=1", alice).result() ==
+          http::status::ok); // still valid
+    CHECK(http_get(port, "/live?sb=1&transport=polling&token=" + t2 + "&last=0&poll=1", alice).result() ==
+          http::status::ok); // the owner confirms it
+    CHECK(http_get(port, "/live?sb=1&transport=polling&token=" + t1 + "&last=0&poll=1", alice).result() ==
+          http::status::not_found);
+}
+
 TEMPLATE_TEST_CASE("resumes rotate the token, and the client goes on as one session through each", "[integration]",
                    SWITCHBOARD_TRANSPORTS) {
     test_server srv;

@@ -6,7 +6,15 @@
 
 #include <catch2/catch.hpp>
 
+#ifdef SWITCHBOARD_WITH_OPENSSL
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/impl/src.hpp> // (Asio is compiled separately: its TLS part here)
+#include <boost/beast/ssl.hpp>
+#endif
+
 #include <cstdlib>
+#include <future>
+#include <mutex>
 
 #ifdef SWITCHBOARD_WITH_OPENSSL
 
@@ -36,7 +44,103 @@ std::string secure_url(unsigned short port) {
     return url_for<Transport>(port, "/live", true);
 }
 
+// An application's own TLS listener, with its own context and asio's or Beast's TLS
+// stream: it does the handshake and reads each request itself, then hands the stream
+// to the server (server::handle).
+template <class Stream>
+class tls_application {
+public:
+    tls_application(asio::io_context& ioc, sb::server& srv) : state_(std::make_shared<state>(ioc, srv)) {
+        state::accept(state_);
+    }
+    ~tls_application() { // the server is not called after this
+        std::promise<void> closed;
+        asio::post(state_->acceptor.get_executor(), [&] {
+            std::lock_guard lock(state_->mutex);
+            state_->srv = nullptr;
+            state_->acceptor.close();
+            closed.set_value();
+        });
+        closed.get_future().wait();
+    }
+    unsigned short port() const { return state_->port; }
+    std::size_t handed_over() const { return state_->handed_over; }
+
+private:
+    struct state {
+        asio::ssl::context ctx{asio::ssl::context::tls_server};
+        tcp::acceptor acceptor;
+        unsigned short port;
+        std::mutex mutex;
+        sb::server* srv;
+        std::atomic<std::size_t> handed_over{0};
+        state(asio::io_context& ioc, sb::server& s)
+            : acceptor(asio::make_strand(ioc), {asio::ip::make_address("127.0.0.1"), 0}),
+              port(acceptor.local_endpoint().port()), srv(&s) {
+            ctx.use_certificate_chain_file(cert("server.pem"));
+            ctx.use_private_key_file(cert("server.key"), asio::ssl::context::pem);
+        }
+        static void accept(std::shared_ptr<state> self) {
+            self->acceptor.async_accept([self](boost::system::error_code ec, tcp::socket socket) {
+                if (ec) return;
+                auto stream = std::make_shared<Stream>(std::move(socket), self->ctx);
+                stream->async_handshake(asio::ssl::stream_base::server, [self, stream](boost::system::error_code ec) {
+                    if (ec) return;
+                    auto buffer = std::make_shared<boost::beast::flat_buffer>();
+                    auto req = std::make_shared<boost::beast::http::request<boost::beast::http::string_body>>();
+                    boost::beast::http::async_read(*stream, *buffer, *req,
+                                                   [self, stream, buffer, req](boost::system::error_code ec, std::size_t) {
+                                                       std::lock_guard lock(self->mutex);
+                                                       if (ec || !self->srv) return;
+                                                       ++self->handed_over;
+                                                       self->srv->handle(std::move(*stream), std::move(*req),
+                                                                         std::move(*buffer));
+                                                   });
+                });
+                accept(self);
+            });
+        }
+    };
+    std::shared_ptr<state> state_;
+};
+
+template <class Stream, class Transport>
+void serve_handed_over_tls() {
+    io_threads io(2);
+    sb::server server(io.ioc, {.address = "127.0.0.1", .port = 0});
+    server.on_event([](sb::session s, sb::event e) { s.send(std::move(e)); });
+    tls_application<Stream> app(io.ioc, server);
+    test_client<Transport> c(io.ioc, url_for<Transport>(app.port(), "/app/live", true), trusting_test_ca());
+    c.connect();
+    for (int i = 1; i <= 20; ++i) c.send({.type = "echo", .data = std::to_string(i)});
+    REQUIRE(wait_until([&] { return c.events.size() == 20; }));
+    CHECK(data_of(c.events.items()) == numbered(1, 20));
+    CHECK(app.handed_over() >= 1);
+    CHECK(server.session_count() == 1);
+}
+
 } // namespace
+
+TEMPLATE_TEST_CASE("the server serves requests an application read over TLS and handed over", "[integration]",
+                   SWITCHBOARD_TRANSPORTS) {
+    serve_handed_over_tls<asio::ssl::stream<tcp::socket>, TestType>();
+}
+
+TEST_CASE("a Beast ssl_stream can be handed over too", "[integration]") {
+    serve_handed_over_tls<boost::beast::ssl_stream<boost::beast::tcp_stream>, sb::websocket>();
+    serve_handed_over_tls<boost::beast::ssl_stream<boost::beast::tcp_stream>, sb::sse>();
+}
+
+TEST_CASE("a TLS stream before its handshake is refused by server::handle", "[integration]") {
+    io_threads io;
+    sb::server server(io.ioc, {.address = "127.0.0.1", .port = 0});
+    asio::ssl::context ctx{asio::ssl::context::tls_server};
+    tcp::acceptor acceptor(io.ioc, {asio::ip::make_address("127.0.0.1"), 0});
+    tcp::socket client(io.ioc);
+    client.connect(acceptor.local_endpoint());
+    asio::ssl::stream<tcp::socket> stream(acceptor.accept(), ctx);
+    CHECK_THROWS_AS(server.handle(std::move(stream), {}), std::invalid_argument);
+}
 
 TEMPLATE_TEST_CASE("a certificate that is expired, for another host, or not from a trusted CA is refused once, "
                    "with certificate_rejected",

@@ -76,8 +76,11 @@ public:
     void rotate_token(server_session& s, std::string_view used);
     // The client of `s` has its newest token: the one before is void.
     void confirm_token(server_session& s);
-    // The session with this token, if it is alive.
-    // (A request with the newest token confirms it.)
+    // A request for `s` came with `used`: when that is the newest token, as above.
+    // (Called once the request is known to come from the session's principal.)
+    void confirm_token(server_session& s, std::string_view used);
+    // The session with this token (the newest, or the one before while the newest is
+    // unconfirmed), if it is alive.
     std::shared_ptr<server_session> find_session(std::string_view token);
     void remove_session(server_session& s);
 

@@ -38,6 +38,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -101,6 +102,28 @@ public:
         SSL_set_options(ssl_, SSL_OP_NO_RENEGOTIATION); // (TLS 1.2: a peer cannot restart the handshake)
         if (r == role::server) SSL_set_accept_state(ssl_);
         else SSL_set_connect_state(ssl_);
+    }
+    // An application's connection whose handshake is done (server::handle): takes a
+    // reference to `ssl`, puts it on this layer's memory BIOs (its old BIO is freed)
+    // and gives it `input`, encrypted bytes already read that it has not consumed.
+    tls_layer(SSL* ssl, std::string_view input) : ssl_(ssl) {
+        in_bio_ = BIO_new(BIO_s_mem());
+        out_bio_ = BIO_new(BIO_s_mem());
+        if (!in_bio_ || !out_bio_) {
+            BIO_free(in_bio_);
+            BIO_free(out_bio_);
+            throw std::bad_alloc();
+        }
+        SSL_up_ref(ssl_);
+        BIO_set_mem_eof_return(in_bio_, -1);
+        BIO_set_mem_eof_return(out_bio_, -1);
+        SSL_set_bio(ssl_, in_bio_, out_bio_);
+        // As a layer of our own: whole writes, buffers released while idle, no
+        // renegotiation.
+        SSL_clear_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE);
+        SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
+        SSL_set_options(ssl_, SSL_OP_NO_RENEGOTIATION);
+        put_input(input.data(), input.size());
     }
     ~tls_layer() { SSL_free(ssl_); }
     tls_layer(const tls_layer&) = delete;

@@ -203,7 +203,9 @@ public:
     }
 
     // Serves one whole request for the switchboard path (server::handle).
+    // Later requests on the connection may use the path the application served it on.
     void handle(http::request<http::string_body> req) {
+        handed_path_ = split_target(req.target()).first;
         if (!admit(req, req.keep_alive())) return;
         if (req.method() != http::verb::post) return route(std::move(req));
         auto held = std::make_shared<http::request<http::string_body>>(std::move(req));
@@ -251,7 +253,8 @@ private:
     void on_header(error_code ec) {
         if (fails(ec)) return;
         const auto& req = parser_->get();
-        if (split_target(req.target()).first != slot_.core().options.path)
+        if (const auto path = split_target(req.target()).first;
+            path != slot_.core().options.path && (handed_path_.empty() || path != handed_path_))
             return refuse_http(std::move(slot_), stream_.release_socket(), http::status::not_found, "not found");
         // (Before anything is answered: an unread body must never be taken for the next request.)
         if (req.method() != http::verb::post && !parser_->is_done())
@@ -433,7 +436,7 @@ private:
         else if (!owned_by(slot_, *s)) {
             reply(http::status::forbidden, "this session belongs to another principal", false);
             return nullptr;
-        }
+        } else slot_.core().confirm_token(*s, *token);
         return s;
     }
 
@@ -528,6 +531,7 @@ private:
     boost::beast::flat_buffer buffer_;
     std::optional<body_parser> parser_;
     std::string cors_; // Access-Control-Allow-Origin for the request being answered
+    std::string handed_path_; // the path of the request server::handle gave it
     std::optional<asio::steady_timer> auth_timer_; // the authorization hook's deadline
     bool watching_ = false; // a held request's connection is watched for its end
     std::optional<sequence_number> post_last_; // the POST being served asked for events after it

@@ -6,6 +6,7 @@
 
 #include <switchboard/detail/http_front.hpp>
 #include <switchboard/detail/server_core.hpp>
+#include <switchboard/detail/tls.hpp>
 #include <switchboard/server.hpp>
 
 // Header-only: the server's non-template code, included once everything it uses is
@@ -21,6 +22,9 @@
 #include <switchboard/sse/impl/server_connection.ipp>
 #include <switchboard/websocket/impl/server_connection.ipp>
 #endif
+
+#include <stdexcept>
+#include <string>
 
 namespace switchboard {
 
@@ -66,6 +70,43 @@ SWITCHBOARD_DECL void server::handle(boost::asio::ip::tcp::socket socket,
     detail::route_request(detail::connection_slot(core_, remote.address()), std::move(socket), std::move(request),
                           std::move(buffer));
 }
+
+#ifdef SWITCHBOARD_WITH_OPENSSL
+SWITCHBOARD_DECL void server::adopt(boost::asio::ip::tcp::socket socket, SSL* ssl,
+                                    boost::beast::http::request<boost::beast::http::string_body> request,
+                                    boost::beast::flat_buffer buffer) {
+    if (!ssl || SSL_is_init_finished(ssl) != 1)
+        throw std::invalid_argument("server::handle: the TLS stream's handshake is not done");
+    error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return; // the peer is already gone
+    // Records the stream encrypted but has not sent (a write still in progress) cannot
+    // be carried over: the connection closes rather than lose them.
+    if (BIO_ctrl_wpending(SSL_get_wbio(ssl)) > 0) return;
+    // Plaintext OpenSSL decrypted that the application did not read follows the bytes
+    // it read past the request; encrypted input OpenSSL has not reached yet goes to
+    // the layer, before what the socket brings next.
+    char chunk[4096];
+    ERR_clear_error();
+    while (SSL_pending(ssl) > 0) {
+        const int n = SSL_read(ssl, chunk, sizeof chunk);
+        if (n <= 0) return; // (cannot be: the bytes are decrypted already)
+        const auto size = static_cast<std::size_t>(n);
+        boost::asio::buffer_copy(buffer.prepare(size), boost::asio::buffer(chunk, size));
+        buffer.commit(size);
+    }
+    std::string input;
+    auto* in = SSL_get_rbio(ssl);
+    while (BIO_ctrl_pending(in) > 0) {
+        const int n = BIO_read(in, chunk, sizeof chunk);
+        if (n <= 0) break;
+        input.append(chunk, static_cast<std::size_t>(n));
+    }
+    detail::connection_slot slot(core_, remote.address());
+    slot.secure(std::make_unique<detail::tls_layer>(ssl, input));
+    detail::route_request(std::move(slot), std::move(socket), std::move(request), std::move(buffer));
+}
+#endif
 
 } // namespace switchboard
 

@@ -205,16 +205,7 @@ SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool 
 
 SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::find_session(std::string_view token) {
     std::lock_guard lock(mutex_);
-    if (auto it = sessions_.find(token); it != sessions_.end()) {
-        if (!it->second->resumable()) return nullptr;
-        auto& s = *it->second;
-        if (s.previous_) { // the client has the newest: the one before is void
-            previous_tokens_.erase(std::string_view(s.previous_->data(), s.previous_->size()));
-            s.previous_.reset();
-            s.unconfirmed_.store(false);
-        }
-        return it->second;
-    }
+    if (auto it = sessions_.find(token); it != sessions_.end()) return it->second->resumable() ? it->second : nullptr;
     auto it = previous_tokens_.find(token);
     return it == previous_tokens_.end() ? nullptr : it->second;
 }
@@ -245,6 +236,15 @@ SWITCHBOARD_DECL void server_core::confirm_token(server_session& s) {
     if (!s.unconfirmed_.load()) return;
     std::lock_guard lock(mutex_);
     if (!s.previous_) return;
+    previous_tokens_.erase(std::string_view(s.previous_->data(), s.previous_->size()));
+    s.previous_.reset();
+    s.unconfirmed_.store(false);
+}
+
+SWITCHBOARD_DECL void server_core::confirm_token(server_session& s, std::string_view used) {
+    if (!s.unconfirmed_.load()) return;
+    std::lock_guard lock(mutex_);
+    if (!s.previous_ || !constant_time_equal{}(used, s.token())) return;
     previous_tokens_.erase(std::string_view(s.previous_->data(), s.previous_->size()));
     s.previous_.reset();
     s.unconfirmed_.store(false);

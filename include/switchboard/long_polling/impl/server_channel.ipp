@@ -87,6 +87,7 @@ SWITCHBOARD_DECL void serve(std::shared_ptr<http_exchange> x, http::request<http
     auto& core = x->core();
     if (auto s = core.find_session(*token)) {
         if (!owned_by(x->slot(), *s)) return refuse(*x, http::status::forbidden, "this session belongs to another principal");
+        core.confirm_token(*s, *token);
         const auto strand = s->strand();
         return asio::dispatch(strand, [s = std::move(s), x = std::move(x), last, hold, keep_alive, token = *token]() mutable {
             poll(s, std::move(x), last, hold, keep_alive, token);
