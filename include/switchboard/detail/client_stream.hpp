@@ -71,14 +71,6 @@ public:
         });
     }
 
-    // Why the last TLS handshake failed, for a person (empty: no TLS).
-    std::string tls_failure() const {
-#ifdef SWITCHBOARD_WITH_OPENSSL
-        if (tls_) return tls_->failure_text();
-#endif
-        return {};
-    }
-
     template <class MutableBuffers, class Token>
     auto async_read_some(const MutableBuffers& b, Token&& token) {
 #ifdef SWITCHBOARD_WITH_OPENSSL

@@ -10,6 +10,7 @@
 
 #include <switchboard/detail/connection_slot.hpp>
 #include <switchboard/detail/server_session.hpp>
+#include <switchboard/transport.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -63,6 +64,8 @@ public:
 struct carrier_route {
     bool (*wants)(const boost::beast::http::request<boost::beast::http::string_body>& req);
     void (*serve)(std::shared_ptr<http_exchange> x, boost::beast::http::request<boost::beast::http::string_body> req);
+    // The transport a request it wants uses (for the authorization hook).
+    transport_kind (*kind)(const boost::beast::http::request<boost::beast::http::string_body>& req);
 };
 
 // Answers with a short plain-text HTTP error and ends the connection (gracefully, within

@@ -170,9 +170,13 @@ private:
 // The routes of the carriers, asked in turn, the most specific first (a long-poll
 // names its transport in the query, whatever it accepts).
 const carrier_route routes[] = {
-    {&websocket::wants, &websocket::serve},
-    {&long_polling::wants, &long_polling::serve},
-    {&sse::wants, &sse::serve},
+    {&websocket::wants, &websocket::serve, [](const http::request<http::string_body>&) { return transport_kind::websocket; }},
+    {&long_polling::wants, &long_polling::serve,
+     [](const http::request<http::string_body>& req) {
+         return query_param(split_target(req.target()).second, "transport") == "long-polling" ? transport_kind::long_polling
+                                                                                                : transport_kind::polling;
+     }},
+    {&sse::wants, &sse::serve, [](const http::request<http::string_body>&) { return transport_kind::sse; }},
 };
 
 class http_connection final : public http_exchange, public std::enable_shared_from_this<http_connection> {
@@ -357,10 +361,7 @@ private:
             if (!r.wants(req)) continue;
             stream_.expires_never(); // the carrier answers in its own time
             const auto query = split_target(req.target()).second;
-            const auto transport = r.serve == &websocket::serve ? transport_kind::websocket
-                                   : r.serve == &sse::serve     ? transport_kind::sse
-                                   : query_param(query, "transport") == "long-polling" ? transport_kind::long_polling
-                                                                                        : transport_kind::polling;
+            const auto transport = r.kind(req);
             const bool for_session = query_param(query, "token") || req.count("Last-Event-ID");
             if (!slot_.core().authorize) return r.serve(shared_from_this(), std::move(req));
             auto held = std::make_shared<http::request<http::string_body>>(std::move(req));
