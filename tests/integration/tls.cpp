@@ -12,6 +12,7 @@
 #include <boost/beast/ssl.hpp>
 #endif
 
+#include <csignal>
 #include <cstdlib>
 #include <future>
 #include <mutex>
@@ -225,6 +226,44 @@ TEST_CASE("a connection that never finishes its TLS handshake is dropped after h
     boost::system::error_code ec;
     s.read_some(asio::buffer(b), ec);
     CHECK(ec); // the server closed it
+}
+
+TEST_CASE("a peer flooding TLS key updates without reading is cut off, and the server goes on", "[integration]") {
+    // Each TLS 1.3 KeyUpdate request makes the server owe one of its own (OpenSSL keeps
+    // one answer pending, sent with the next write, and fails a connection after 32 key
+    // updates in one read): the flood costs the server nothing that grows, and ends.
+    std::signal(SIGPIPE, SIG_IGN); // (OpenSSL writes to the client's socket with write())
+    test_server srv(tls_with("server"));
+    asio::io_context ioc;
+    tcp::socket s(ioc);
+    s.open(tcp::v4());
+    s.set_option(asio::socket_base::receive_buffer_size(4096));
+    s.connect({asio::ip::make_address("127.0.0.1"), srv.server.tls_port()});
+    const timeval limit{10, 0}; // a write blocked for good fails instead of hanging the test
+    REQUIRE(setsockopt(s.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) == 0);
+    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()), &SSL_CTX_free);
+    REQUIRE(SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION) == 1);
+    std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()), &SSL_free);
+    SSL_set_fd(ssl.get(), s.native_handle());
+    REQUIRE(SSL_connect(ssl.get()) == 1);
+    const std::string upgrade = "GET /live?sb=1 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+    REQUIRE(SSL_write(ssl.get(), upgrade.data(), static_cast<int>(upgrade.size())) == static_cast<int>(upgrade.size()));
+    char head[12] = {};
+    REQUIRE(SSL_read(ssl.get(), head, sizeof head) > 0);
+    REQUIRE(std::string(head, 12) == "HTTP/1.1 101");
+    REQUIRE(wait_until([&] { return srv.server.session_count() == 1; }));
+    int requests = 0;
+    constexpr int enough = 300000;
+    while (requests < enough && SSL_key_update(ssl.get(), SSL_KEY_UPDATE_REQUESTED) == 1 && SSL_do_handshake(ssl.get()) == 1)
+        ++requests;
+    CAPTURE(requests);
+    CHECK(requests < enough); // the server ended the connection
+    REQUIRE(wait_until([&] { return srv.server.connection_count() == 0; }));
+    test_client<sb::websocket> c(srv.io.ioc, secure_url<sb::websocket>(srv.server.tls_port()), trusting_test_ca());
+    c.connect();
+    c.send({.type = "echo", .data = "still here"});
+    REQUIRE(wait_until([&] { return c.events.size() == 1; }));
 }
 
 TEST_CASE("TLS files that cannot be used are named at construction") {

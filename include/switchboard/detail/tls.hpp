@@ -82,7 +82,10 @@ public:
     // A record's worth of plaintext (TLS's largest record).
     static constexpr std::size_t record = 16 * 1024;
     // The most bytes the peer can make us owe it while we read (alerts, key updates,
-    // answers to renegotiation attempts) before the connection fails.
+    // answers to renegotiation attempts) before the connection fails. OpenSSL 3 keeps
+    // this small itself (one KeyUpdate answer pending, sent with the next write; 32 key
+    // updates in one read fail the connection; a few warning alerts): this is the bound
+    // should that change.
     static constexpr std::size_t max_late = 16 * 1024;
 
     tls_layer(const tls_context& ctx, role r) : ctx_(ctx), ssl_(SSL_new(ctx.get())) {
@@ -245,6 +248,7 @@ public:
             return false;
         }
         take_late();
+        if (!late_.empty()) return true; // (records must follow it: nothing more for now)
         const auto total = asio::buffer_size(b);
         if (ahead_ > total) { // the stream contract is broken: never guess
             ec = write_error_ = error::protocol_violation;
@@ -271,7 +275,7 @@ public:
     }
     // A close_notify alert, queued to go out (while no write is in flight).
     void close_notify() {
-        take_late();
+        take_late(true);
         ERR_clear_error();
         if (SSL_shutdown(ssl_) < 0) ERR_clear_error();
         collect_output(out_);
@@ -339,8 +343,12 @@ private:
         }
         if (&to == &out_ && out_.size() != before) records_.push_back({out_.size(), 0});
     }
-    void take_late() {
-        if (late_.empty()) return;
+    // Moves what reading made us owe behind the records waiting, unless max_ahead of
+    // them wait already (a peer that makes us owe without reading what we send):
+    // then it stays in late_, which reading caps at max_late. `force`: a close_notify
+    // must follow it.
+    void take_late(bool force = false) {
+        if (late_.empty() || (!force && pending_output().size() >= max_ahead)) return;
         out_ += late_;
         late_.clear();
         records_.push_back({out_.size(), 0});
