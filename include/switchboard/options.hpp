@@ -226,6 +226,11 @@ struct server_options {
     server_tls_options tls{};
     /// Listen without TLS on `port`. False (with TLS on): TLS only.
     bool listen_plain = true;
+    /// Serve the browser client (include/switchboard/browser/switchboard.js) at
+    /// `<path>/switchboard.js` to GET requests: `text/javascript`, an ETag, and
+    /// `Cache-Control: no-cache` (a browser revalidates and gets 304 while it is the
+    /// same). Origins are checked as for every request (`allowed_origins`).
+    bool serve_client_script = true;
 };
 
 /// Throws `std::invalid_argument` naming the first option that makes no sense.

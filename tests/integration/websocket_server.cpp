@@ -5,6 +5,8 @@
 // Distributed under the Boost Software License, Version 1.0.
 #include "raw.hpp"
 
+#include <switchboard/browser/script.hpp>
+
 using namespace harness;
 using namespace harness::raw;
 using namespace std::chrono_literals;
@@ -257,4 +259,27 @@ TEST_CASE("the server serves requests handed over by an existing Beast HTTP serv
     c.send({.data = "embedded"});
     REQUIRE(wait_until([&] { return c.events.size() == 1; }));
     CHECK(c.events.items()[0].data == "embedded");
+}
+
+TEST_CASE("the server serves the browser client at <path>/switchboard.js, with an ETag, unless told not to") {
+    test_server srv;
+    const auto port = srv.server.port();
+    const auto res = http_get(port, "/live/switchboard.js");
+    REQUIRE(res.result() == http::status::ok);
+    CHECK(res[http::field::content_type] == "text/javascript; charset=utf-8");
+    CHECK(res[http::field::cache_control] == "no-cache");
+    CHECK(res.body() == switchboard::browser::script);
+    const std::string etag(res[http::field::etag]);
+    REQUIRE(etag.size() > 2);
+    const auto again = http_get(port, "/live/switchboard.js", "If-None-Match: W/\"other\", " + etag + "\r\n");
+    CHECK(again.result() == http::status::not_modified);
+    CHECK(again.body().empty());
+    CHECK(again.count(http::field::content_length) == 0);
+    CHECK(http_get(port, "/live/switchboard.js", "If-None-Match: \"other\"\r\n").result() == http::status::ok);
+    // Origins as for every request: same origin by default.
+    CHECK(http_get(port, "/live/switchboard.js", "Origin: http://evil.example\r\n").result() == http::status::forbidden);
+    CHECK(http_get(port, "/live/other.js").result() == http::status::not_found);
+    CHECK(http_get(port, "/livex/switchboard.js").result() == http::status::not_found);
+    test_server off({.serve_client_script = false});
+    CHECK(http_get(off.server.port(), "/live/switchboard.js").result() == http::status::not_found);
 }

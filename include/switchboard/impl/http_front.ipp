@@ -4,6 +4,7 @@
 #ifndef SWITCHBOARD_IMPL_HTTP_FRONT_IPP
 #define SWITCHBOARD_IMPL_HTTP_FRONT_IPP
 
+#include <switchboard/browser/script.hpp>
 #include <switchboard/detail/http_front.hpp>
 #include <switchboard/detail/query.hpp>
 #include <switchboard/detail/server_core.hpp>
@@ -23,6 +24,9 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
 
 namespace switchboard::detail {
 
@@ -257,8 +261,12 @@ private:
     void on_header(error_code ec) {
         if (fails(ec)) return;
         const auto& req = parser_->get();
-        if (const auto path = split_target(req.target()).first;
-            path != slot_.core().options.path && (handed_path_.empty() || path != handed_path_))
+        const auto path = split_target(req.target()).first;
+        if (is_script(req, path) && parser_->is_done()) {
+            if (admit(req, parser_->keep_alive())) serve_script(req, parser_->keep_alive());
+            return;
+        }
+        if (path != slot_.core().options.path && (handed_path_.empty() || path != handed_path_))
             return refuse_http(std::move(slot_), stream_.release_socket(), http::status::not_found, "not found");
         // (Before anything is answered: an unread body must never be taken for the next request.)
         if (req.method() != http::verb::post && !parser_->is_done())
@@ -276,6 +284,34 @@ private:
             });
         }
         route(http::request<http::string_body>(std::move(parser_->get().base())));
+    }
+
+    // The browser client's address: <path>/switchboard.js.
+    bool is_script(const http::request_header<>& req, std::string_view path) const {
+        const auto& o = slot_.core().options;
+        constexpr std::string_view name = "/switchboard.js";
+        return o.serve_client_script && req.method() == http::verb::get && path.size() == o.path.size() + name.size() &&
+               path.starts_with(o.path) && path.ends_with(name);
+    }
+    void serve_script(const http::request_header<>& req, bool keep_alive) {
+        static const std::string etag = [] { // FNV-1a of the text: changes with it
+            std::uint64_t h = 14695981039346656037ull;
+            for (unsigned char c : browser::script) h = (h ^ c) * 1099511628211ull;
+            char hex[17];
+            std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+            return "\"" + std::string(hex) + "\"";
+        }();
+        auto res = std::make_shared<http::response<http::string_body>>(http::status::ok, 11);
+        res->set(http::field::etag, etag);
+        res->set(http::field::cache_control, "no-cache"); // (revalidated: the ETag says whether it changed)
+        if (const auto match = req[http::field::if_none_match]; match.find(etag) != std::string_view::npos || match == "*") {
+            res->result(http::status::not_modified);
+            return send(std::move(res), keep_alive);
+        }
+        res->set(http::field::content_type, "text/javascript; charset=utf-8");
+        res->set("X-Content-Type-Options", "nosniff");
+        res->body() = browser::script;
+        send(std::move(res), keep_alive);
     }
 
     // What a POST's session uses now (for the authorization hook's request_info).
@@ -516,6 +552,8 @@ private:
         }
         res->keep_alive(keep_alive);
         res->prepare_payload();
+        // (A 304's Content-Length would have to be the 200's: none.)
+        if (res->result() == http::status::not_modified) res->erase(http::field::content_length);
         if (!keep_alive)
             return std::make_shared<last_response>(std::move(slot_), stream_.release_socket())->send(std::move(res));
         stream_.expires_after(slot_.core().options.handshake_timeout);

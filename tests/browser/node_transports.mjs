@@ -1,0 +1,62 @@
+// The browser client (include/switchboard/browser/switchboard.js) under Node against the
+// echo server, over each transport and auto: echoes in order (binary included), a drop
+// that resumes with every event exactly once, and a clean close. Node has fetch; the
+// npm `ws` package stands in for the browser's WebSocket. (tests/browser/run.sh drives
+// the same module in Chromium.)
+//   node node_transports.mjs ECHO_SERVER_BINARY
+// Distributed under the Boost Software License, Version 1.0.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { Client } from '../../include/switchboard/browser/switchboard.js';
+
+const require = createRequire(new URL('../node/', import.meta.url));
+globalThis.WebSocket = require('ws');
+const fail = (why) => { console.error(`node transports: ${why}`); process.exit(1); };
+setTimeout(() => fail('timed out'), 60000).unref();
+
+const port = await new Promise((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+});
+const server = spawn(process.argv[2], ['--port', String(port), '--threads', '2'], { stdio: 'ignore' });
+process.on('exit', () => server.kill());
+const url = `http://127.0.0.1:${port}/live`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+for (let i = 0; ; ++i) {
+  try { if ((await fetch(`${url}/switchboard.js`)).ok) break; } catch { /* not up yet */ }
+  if (i > 100) fail('the echo server did not start');
+  await sleep(50);
+}
+
+async function until(what, ok, ms = 10000) {
+  const t0 = Date.now();
+  while (!ok()) { if (Date.now() - t0 > ms) fail(`waited for ${what}`); await sleep(10); }
+}
+
+for (const transports of [['websocket'], ['sse'], ['long-polling'], ['polling'], undefined]) {
+  const name = transports ? transports[0] : 'auto';
+  const c = new Client(url, { transports, pollInterval: 50, reconnect: { initialDelay: 20 } });
+  const got = [];
+  const states = [];
+  c.on('event', (e) => got.push(e)).on('state', (s) => states.push(s)).on('gap', (g) => fail(`${name}: gap ${JSON.stringify(g)}`));
+  await c.connect();
+  if (c.transport !== (transports ? name : 'websocket')) fail(`${name}: on ${c.transport}`);
+  for (let i = 1; i <= 20; ++i) c.send({ type: 'echo', data: `m${i}` });
+  c.send({ type: 'echo', data: new Uint8Array([0, 255, 13, 10]) });
+  await until(`${name}: 21 echoes`, () => got.length >= 21);
+  c.drop(); // sends while reconnecting go out once it resumes
+  for (let i = 21; i <= 30; ++i) c.send({ type: 'echo', data: `m${i}` });
+  await until(`${name}: 31 echoes`, () => got.length >= 31);
+  await sleep(100); // (nothing more may come)
+  const texts = got.filter((e) => !e.binary).map((e) => e.data);
+  const want = Array.from({ length: 30 }, (_, i) => `m${i + 1}`);
+  if (JSON.stringify(texts) !== JSON.stringify(want)) fail(`${name}: ${JSON.stringify(texts)}`);
+  const bin = got.find((e) => e.binary);
+  if (!bin || bin.type !== 'echo' || bin.data.join() !== '0,255,13,10') fail(`${name}: binary ${JSON.stringify(bin)}`);
+  if (got.map((e) => e.id).join() !== Array.from({ length: 31 }, (_, i) => i + 1).join()) fail(`${name}: ids`);
+  if (!states.includes('reconnecting') || states.at(-1) !== 'open') fail(`${name}: states ${states}`);
+  await c.close();
+  if (c.state !== 'closed') fail(`${name}: ${c.state} after close`);
+  console.log(`${name}: 31 echoes in order, exactly once across a drop; states ${states.join(' > ')}`);
+}
+process.exit(0);
