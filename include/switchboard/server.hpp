@@ -106,6 +106,26 @@ public:
     SWITCHBOARD_DECL void on_event(event_handler h);
     SWITCHBOARD_DECL void on_close(close_handler h);
 
+    /// Takes a plain connection with a request for another path than the server's.
+    using other_request_handler = std::function<void(boost::asio::ip::tcp::socket socket,
+                                                     boost::beast::http::request<boost::beast::http::string_body> request,
+                                                     boost::beast::flat_buffer buffer)>;
+    /** Hands the application the requests for other paths: its pages on the server's
+        own port, and the requests a browser sends on a connection the application had
+        handed over (`handle`; browsers reuse connections). The server lets go of the
+        connection: `socket` is the application's, with the request (its body empty:
+        only GET, HEAD and other requests without a body come here) and the bytes read
+        past it. Called on the server's io_context, never under a lock; it must not
+        throw. Without it, or for a request with a body or over TLS: 404.
+
+        @code
+        server.on_other_request([](tcp::socket s, http::request<http::string_body> req, beast::flat_buffer b) {
+            serve_page(std::move(s), std::move(req), std::move(b)); // and server.handle() what is for the path
+        });
+        @endcode
+    */
+    SWITCHBOARD_DECL void on_other_request(other_request_handler h);
+
     /// Binds, listens and starts accepting. @throws system_error when the address is unusable.
     SWITCHBOARD_DECL void start();
 

@@ -283,3 +283,33 @@ TEST_CASE("the server serves the browser client at <path>/switchboard.js, with a
     test_server off({.serve_client_script = false});
     CHECK(http_get(off.server.port(), "/live/switchboard.js").result() == http::status::not_found);
 }
+
+TEST_CASE("requests for other paths go to on_other_request with their connection, kept-alive ones included") {
+    std::atomic<int> handed{0}; // (declared before the server: its hook uses it)
+    test_server srv;
+    srv.server.on_other_request([&](tcp::socket s, http::request<http::string_body> req, beast::flat_buffer) {
+        ++handed;
+        http::response<http::string_body> res(http::status::ok, 11);
+        res.body() = "the application's " + std::string(req.target());
+        res.prepare_payload();
+        http::write(s, res);
+    });
+    const auto port = srv.server.port();
+    CHECK(http_get(port, "/index.html").body() == "the application's /index.html");
+    // A browser reuses a connection the server answered on for the page's next request.
+    asio::io_context ioc;
+    auto s = connect_to(ioc, port);
+    asio::write(s, asio::buffer(std::string("GET /live?sb=1&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n")));
+    beast::flat_buffer b;
+    http::response<http::string_body> first;
+    http::read(s, b, first);
+    CHECK(first.result() == http::status::ok);
+    CHECK(first.body().find("event: switchboard") != std::string::npos);
+    asio::write(s, asio::buffer(std::string("GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n")));
+    http::response<http::string_body> second;
+    http::read(s, b, second);
+    CHECK(second.body() == "the application's /favicon.ico");
+    CHECK(handed == 2);
+    // A request with a body is not handed over.
+    CHECK(status_is(response_head(port, "POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab"), 404));
+}

@@ -50,6 +50,10 @@ public:
     std::function<void(session, error_code)> on_close;
     // server::on_authorize (null: every request goes on).
     std::function<void(const request_info&, std::function<void(authorization)>)> authorize;
+    // server::on_other_request (null: 404).
+    std::function<void(asio::ip::tcp::socket, boost::beast::http::request<boost::beast::http::string_body>,
+                       boost::beast::flat_buffer)>
+        other_request;
 
     // TLS from a context of the application's (before start).
     void use_tls(tls_context ctx) { tls_ = std::move(ctx); }

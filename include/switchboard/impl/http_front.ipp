@@ -214,6 +214,10 @@ public:
     // Later requests on the connection may use the path the application served it on.
     void handle(http::request<http::string_body> req) {
         handed_path_ = split_target(req.target()).first;
+        if (is_script(req, handed_path_)) {
+            if (admit(req, req.keep_alive())) serve_script(req, req.keep_alive());
+            return;
+        }
         if (!admit(req, req.keep_alive())) return;
         if (req.method() != http::verb::post) return route(std::move(req));
         auto held = std::make_shared<http::request<http::string_body>>(std::move(req));
@@ -266,8 +270,10 @@ private:
             if (admit(req, parser_->keep_alive())) serve_script(req, parser_->keep_alive());
             return;
         }
-        if (path != slot_.core().options.path && (handed_path_.empty() || path != handed_path_))
+        if (path != slot_.core().options.path && (handed_path_.empty() || path != handed_path_)) {
+            if (slot_.core().other_request && !slot_.tls() && parser_->is_done()) return hand_back();
             return refuse_http(std::move(slot_), stream_.release_socket(), http::status::not_found, "not found");
+        }
         // (Before anything is answered: an unread body must never be taken for the next request.)
         if (req.method() != http::verb::post && !parser_->is_done())
             return refuse_http(std::move(slot_), stream_.release_socket(), http::status::bad_request,
@@ -284,6 +290,18 @@ private:
             });
         }
         route(http::request<http::string_body>(std::move(parser_->get().base())));
+    }
+
+    // A request for another path, to server::on_other_request with the connection.
+    void hand_back() {
+        stream_.expires_never();
+        auto& core = slot_.core();
+        asio::post(core.ioc, [handler = core.other_request, socket = stream_.release_socket(),
+                              req = http::request<http::string_body>(std::move(parser_->get().base())),
+                              buffer = std::move(buffer_)]() mutable {
+            handler(std::move(socket), std::move(req), std::move(buffer));
+        });
+        // (The slot goes with this object: the connection no longer counts as ours.)
     }
 
     // The browser client's address: <path>/switchboard.js.
