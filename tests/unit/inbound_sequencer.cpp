@@ -49,6 +49,15 @@ TEST_CASE("an announced gap is skipped and only its undelivered part reported") 
     CHECK(in.accept(7).deliver);
 }
 
+TEST_CASE("a gap notice that starts past the next number reports the numbers before it too") {
+    inbound_sequencer in;
+    in.accept(1);
+    auto reported = in.skip(gap{5, 7}); // 2 to 4 were never delivered either
+    REQUIRE(reported);
+    CHECK(*reported == gap{2, 7});
+    CHECK(in.last_delivered() == 7);
+}
+
 TEST_CASE("an acknowledgement is due after ack_every events") {
     const auto t0 = inbound_sequencer::clock::time_point{};
     inbound_sequencer in{replay_options{.ack_every = 3}, t0};

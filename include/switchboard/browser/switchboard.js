@@ -35,11 +35,11 @@ function number(s, i) {
 // Reads one frame, from a string or bytes: {kind, ...} or null when it is malformed.
 // Event data is a string (flag t) or a Uint8Array (flag b).
 export function parseFrame(m) {
-  let bytes = null, s = m;
+  let bytes = null, s = m, nlByte = -1;
   if (typeof m !== 'string') {
     bytes = m;
-    const nl = m[0] === 0x45 ? m.indexOf(10) : -1; // an event: only its header is text
-    s = dec.decode(nl < 0 ? m : m.subarray(0, nl + 1));
+    nlByte = m[0] === 0x45 ? m.indexOf(10) : -1; // an event: only its header is text
+    s = dec.decode(nlByte < 0 ? m : m.subarray(0, nlByte + 1));
   }
   const k = s[0];
   if (k === 'E') {
@@ -52,7 +52,7 @@ export function parseFrame(m) {
     if (type.includes('\r') || type === 'switchboard') return null;
     let data;
     if (bytes) {
-      const rest = bytes.subarray(enc.encode(s.slice(0, nl + 1)).length);
+      const rest = bytes.subarray(nlByte + 1);
       data = binary ? rest.slice() : dec.decode(rest);
     } else {
       data = binary ? enc.encode(s.slice(nl + 1)) : s.slice(nl + 1);
@@ -133,32 +133,37 @@ export function parseWelcome(body) {
 // WHATWG's last event ID, which persists across blocks (every session-mode event
 // carries its own, and one without must not pass for the one before).
 export class EventStreamParser {
-  constructor(onEvent, onComment = () => {}) {
+  // `limit`: the most characters of a line or of an event's data (a server that
+  // sends more fails the stream with line_too_long).
+  constructor(onEvent, onComment = () => {}, limit = Infinity) {
     this.onEvent = onEvent;
     this.onComment = onComment;
+    this.limit = limit;
     this.rest = '';
     this.crEnded = false;
     this.reset();
   }
   reset() { this.id = null; this.event = ''; this.data = null; }
   feed(text) {
-    let s = this.rest + text, at = 0;
-    if (this.crEnded && s[0] === '\n') at = 1; // the LF of a CRLF split across pieces
+    if (this.crEnded && text[0] === '\n') text = text.slice(1); // the LF of a CRLF split across pieces
     this.crEnded = false;
-    for (;;) {
-      const i = s.slice(at).search(/[\r\n]/);
-      if (i < 0) break;
-      const end = at + i;
-      if (s[end] === '\r' && end + 1 === s.length) { // CR last: its LF may follow
-        this.line(s.slice(at, end));
-        this.crEnded = true;
-        at = end + 1;
-        break;
-      }
-      this.line(s.slice(at, end));
-      at = end + (s[end] === '\r' && s[end + 1] === '\n' ? 2 : 1);
+    const eol = /\r\n|\r|\n/g;
+    let m = eol.exec(text), at = 0;
+    if (!m) { // (no line ends here: linear however many pieces a line comes in)
+      this.rest += text;
+      if (this.rest.length > this.limit) fail('line_too_long');
+      return;
+    }
+    let s = this.rest + text;
+    eol.lastIndex = this.rest.length;
+    this.rest = '';
+    while ((m = eol.exec(s))) {
+      if (m[0] === '\r' && m.index + 1 === s.length) this.crEnded = true; // its LF may follow
+      this.line(s.slice(at, m.index));
+      at = eol.lastIndex;
     }
     this.rest = s.slice(at);
+    if (this.rest.length > this.limit) fail('line_too_long');
   }
   line(l) {
     if (l === '') {
@@ -170,7 +175,10 @@ export class EventStreamParser {
     const field = c < 0 ? l : l.slice(0, c);
     let value = c < 0 ? '' : l.slice(c + 1);
     if (value[0] === ' ') value = value.slice(1);
-    if (field === 'data') this.data = this.data === null ? value : this.data + '\n' + value;
+    if (field === 'data') {
+      this.data = this.data === null ? value : this.data + '\n' + value;
+      if (this.data.length > this.limit) fail('line_too_long');
+    }
     else if (field === 'event') this.event = value;
     else if (field === 'id' && !value.includes('\0')) this.id = value;
   }
@@ -208,7 +216,7 @@ export class InboundSequencer {
   // A gap notice [first, last]: the part of it not delivered yet, or null.
   skip(first, last) {
     if (last <= this.last) return null;
-    const from = Math.max(first, this.last + 1);
+    const from = this.last + 1; // (a notice starting further on skips those before it too)
     this.last = last;
     return [from, last];
   }
@@ -235,14 +243,20 @@ function target(url, params) {
   return u;
 }
 
-// Why an HTTP answer failed, as an error code; whether another transport may help.
-function statusError(status) {
-  if (status === 401) return new SwitchboardError('unauthorized', 'HTTP 401');
-  if (status === 503) return new SwitchboardError('server_full', 'HTTP 503');
-  const e = new SwitchboardError('bad_http_status', `HTTP ${status}`);
+// Why an HTTP answer failed, as an error code; whether another transport may help
+// (a proxy that blocks one answers with an error status).
+function statusError(status, post) {
+  const why = `HTTP ${status}`;
+  if (status === 401) return new SwitchboardError('unauthorized', why);
+  if (status === 503) return new SwitchboardError('server_full', why);
+  if (status === 404) return new SwitchboardError('connection_lost', why); // the session is gone: a new handshake says so
+  if (post && status === 400) return new SwitchboardError('protocol_violation', why);
+  if (post && status === 413) return new SwitchboardError('message_too_big', why);
+  const e = new SwitchboardError('bad_http_status', why);
   e.transportSpecific = true;
   return e;
 }
+const httpStatus = (e) => Number((/^HTTP (\d+)$/.exec(e.message) || [])[1]);
 
 class WebSocketCarrier {
   constructor(core, url) {
@@ -275,13 +289,13 @@ class HttpCarrier {
     this.posting = false;
     this.parser = new EventStreamParser((e) => this.core.frame(this, frameOfStreamEvent(e)), (c) => {
       if (c === 'more') this.more = true;
-    });
+    }, Math.ceil(core.options.maxMessageSize * 4 / 3) + 1024); // (base64 and the id)
     (kind === 'sse' ? this.stream() : this.poll(true)).catch((e) => this.end(e));
   }
   async fetch(u, init = {}) {
     const headers = { ...this.core.headers(), ...init.headers };
     const r = await fetch(u, { cache: 'no-store', ...init, headers, signal: this.abort.signal });
-    if (r.status !== 200) throw statusError(r.status);
+    if (r.status !== 200) throw statusError(r.status, init.method === 'POST');
     return r;
   }
   async stream() {
@@ -317,7 +331,7 @@ class HttpCarrier {
   send(f) { this.outbox.push(f); this.flush(); }
   control(f) { if (this.kind === 'sse' || f[0] !== 'A') this.send(f); } // (a poll's `last` acknowledges)
   async flush() {
-    if (this.posting || !this.outbox.length || this.closed || !this.core.token) return;
+    if (this.posting || !this.outbox.length || this.closed || this.gone || !this.core.token) return;
     this.posting = true;
     const frames = this.outbox.splice(0);
     try {
@@ -328,7 +342,10 @@ class HttpCarrier {
       this.posting = false;
       this.flush();
     } catch (e) {
-      this.end(e);
+      // 404: the session is gone while its stream may still bring its last frames:
+      // post nothing more, read on (its end, or a poll's 404, brings the reconnect).
+      if (httpStatus(e) === 404) this.gone = true;
+      else this.end(e);
     }
   }
   end(e) {
@@ -381,7 +398,7 @@ export class Client {
     this.everOpen = false;
     this.unacked = 0;
     this.timers = {};
-    this.online = () => { if (this.state === 'reconnecting') { clearTimeout(this.timers.retry); this.attempt(); } };
+    this.online = () => { if (this.state === 'reconnecting' && !this.carrier) { clearTimeout(this.timers.retry); this.attempt(); } };
     this.offline = () => { if (this.carrier) this.closed(this.carrier, new SwitchboardError('connection_lost', 'offline')); };
   }
 
@@ -405,29 +422,34 @@ export class Client {
   send(ev) {
     if (this.state === 'closed' || this.closing) fail('closed');
     let { type = 'message', data = '' } = typeof ev === 'string' ? { data: ev } : ev;
-    if (data instanceof ArrayBuffer) data = new Uint8Array(data);
+    if (type === '') type = 'message';
+    // Bytes are copied: a replay sends what was sent, whatever the caller does next.
+    if (data instanceof ArrayBuffer) data = new Uint8Array(data.slice(0));
+    else if (ArrayBuffer.isView(data)) data = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
     const binary = data instanceof Uint8Array;
     if (!binary) data = String(data);
-    if (type === '' || type === 'switchboard' || /[\r\n]/.test(type)) fail('invalid_event', `type ${JSON.stringify(type)}`);
+    if (type === 'switchboard' || /[\r\n]/.test(type)) fail('invalid_event', `type ${JSON.stringify(type)}`);
     const size = binary ? data.length : enc.encode(data).length;
     if (size > this.options.maxMessageSize) fail('message_too_big');
     if (this.out.size >= this.options.maxQueuedEvents || this.out.bytes + size > this.options.maxQueuedBytes) fail('queue_full');
     const e = { type, data, binary };
     const seq = this.out.push(e, size);
-    if (this.state === 'open') this.carrier.send(encodeEvent(seq, e));
+    if (this.state === 'open' && this.carrier) this.carrier.send(encodeEvent(seq, e));
     return seq;
   }
 
   /** Ends the session once what was sent is acknowledged (or after closeTimeout). */
   close() {
     if (this.state === 'closed') return Promise.resolve();
-    this.closing = true;
-    this.set('closing');
-    return new Promise((resolve) => {
-      this.closeDone = resolve;
-      this.timers.close = setTimeout(() => this.finish(null), this.options.closeTimeout);
+    const done = new Promise((resolve) => (this.closeDone ||= []).push(resolve));
+    if (!this.closing) {
+      this.closing = true;
+      this.set('closing');
+      this.timers.close = setTimeout(() => this.finish(this.out.size ? new SwitchboardError('connection_lost', 'not acknowledged in time') : null),
+        this.options.closeTimeout);
       this.maybeFinishClose();
-    });
+    }
+    return done;
   }
 
   /** Ends the current connection as if the network had dropped it: the session resumes
@@ -444,9 +466,9 @@ export class Client {
     const h = { ...this.options.headers };
     return this.options.refreshHeaders ? { ...h, ...this.options.refreshHeaders() } : h;
   }
-  alive() {
+  alive() { // (not on WebSocket: a browser answers the server's pings and shows none)
     clearTimeout(this.timers.idle);
-    if (this.idleAfter && this.carrier) {
+    if (this.idleAfter && this.carrier && this.transport !== 'websocket') {
       const c = this.carrier;
       this.timers.idle = setTimeout(() => this.closed(c, new SwitchboardError('heartbeat_timeout')), this.idleAfter);
     }
@@ -471,33 +493,47 @@ export class Client {
       this.ackSoon();
     } else if (f.kind === 'close') {
       if (f.code !== 4 /* session_expired */) return this.finish(f.code ? new SwitchboardError(closeCodes[f.code] || `error_${f.code}`, f.reason) : null);
-      this.restart(); // the server forgot the session: a new one, and what was lost is said
+      this.detach(); // the server forgot the session: a new one, and what was lost is said
+      this.restart();
       this.lost(new SwitchboardError('session_expired', f.reason));
     }
   }
   closed(c, e) {
     if (c !== this.carrier) return;
-    c.close();
-    this.carrier = null;
-    clearTimeout(this.timers.welcome);
-    clearTimeout(this.timers.idle);
+    this.detach();
     const before = this.state !== 'open' && this.state !== 'closing';
     if (before && e && e.transportSpecific && this.current + 1 < this.options.transports.length && !this.closing) {
       this.emit('error', e); // this transport does not get through: the next, at once
       this.transport = this.options.transports[++this.current];
       return this.attempt();
     }
-    if (before && !this.everOpen) this.current = 0; // server-wide: start again from the first
+    // Server-wide (the network, the server down): the next attempt starts again from
+    // the first transport. (A browser cannot tell a refused WebSocket from a blocked
+    // one: staying on the fallback would keep a session off WebSocket for good after
+    // a server restart.)
+    if (!e || !e.transportSpecific) this.current = 0;
     this.lost(e || new SwitchboardError('connection_lost'));
   }
 
   // --- inside
   set(s) { if (this.state !== s) { this.state = s; this.emit('state', s); } }
+  detach() {
+    if (this.carrier) this.carrier.close();
+    this.carrier = null;
+    clearTimeout(this.timers.welcome);
+    clearTimeout(this.timers.idle);
+  }
   attempt() {
     if (this.state === 'closed') return;
+    this.detach();
     this.transport = this.options.transports[this.current];
-    const c = (this.carrier = this.transport === 'websocket' ? new WebSocketCarrier(this, this.url)
-      : new HttpCarrier(this, this.url, this.transport));
+    let c;
+    try {
+      c = this.carrier = this.transport === 'websocket' ? new WebSocketCarrier(this, this.url)
+        : new HttpCarrier(this, this.url, this.transport);
+    } catch (e) { // (a URL the browser refuses)
+      return this.finish(new SwitchboardError('invalid_argument', e.message));
+    }
     this.timers.welcome = setTimeout(() => {
       const e = new SwitchboardError('handshake_timeout', 'no welcome');
       e.transportSpecific = true; // (e.g. a proxy that buffers the stream)
@@ -543,17 +579,16 @@ export class Client {
   }
   lost(e) {
     if (this.state === 'closed') return;
-    const fatal = ['protocol_violation', 'message_too_big', 'server_full', 'invalid_resume'].includes(e.code) ||
+    const fatal = ['protocol_violation', 'message_too_big', 'server_full', 'invalid_resume', 'line_too_long'].includes(e.code) ||
       (e.code === 'unauthorized' && !this.options.refreshHeaders);
     const r = this.options.reconnect;
-    if (this.state === 'connecting' && !this.everOpen && this.attempts === 0 && fatal) return this.finish(e);
-    if (this.closing || fatal || !r.enabled) return this.finish(e);
-    this.emit('error', e);
+    // As the C++ client: a first connection that fails (on every transport) fails connect().
+    if (!this.everOpen || this.closing || fatal || !r.enabled) return this.finish(e);
     if (this.openedAt && Date.now() - this.openedAt >= r.stableAfter) this.attempts = 0;
     this.openedAt = 0;
     if (r.maxAttempts && this.attempts >= r.maxAttempts) return this.finish(new SwitchboardError('reconnect_exhausted'));
-    this.set(this.everOpen ? 'reconnecting' : 'connecting');
-    if (!this.everOpen) this.state = 'reconnecting'; // (waiting, as for a reconnect)
+    this.set('reconnecting');
+    this.emit('error', e);
     const delay = Math.random() * Math.min(r.maxDelay, r.initialDelay * r.multiplier ** this.attempts++);
     this.timers.retry = setTimeout(() => this.attempt(), delay);
   }
@@ -569,7 +604,7 @@ export class Client {
     this.set('closed');
     if (e) this.emit('error', e);
     if (this.settle) { this.settle.reject(e || new SwitchboardError('closed')); this.settle = null; }
-    if (this.closeDone) this.closeDone();
+    for (const resolve of this.closeDone || []) resolve();
   }
 }
 

@@ -49,12 +49,14 @@ public:
 
     /** The sender announced that `lost` cannot be replayed: skip past it.
 
-        @return the part of `lost` not already delivered, to report to the
-        application; nothing if every number in it was delivered before.
+        @return what is skipped and was never delivered, to report to the application:
+        from the first undelivered number (a notice that starts further on skips the
+        numbers before it too, and says so) to the end of `lost`; nothing if every
+        number in it was delivered before.
     */
     std::optional<gap> skip(gap lost) noexcept {
         if (lost.last <= last_) return std::nullopt;
-        gap reported{lost.first > last_ ? lost.first : last_ + 1, lost.last};
+        gap reported{last_ + 1, lost.last};
         last_ = lost.last;
         ++unacked_;
         return reported;
