@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <deque>
 #include <iostream>
@@ -260,7 +261,7 @@ int main(int argc, char** argv) {
         tick.expires_after(std::chrono::seconds(1));
         tick.async_wait([&](boost::system::error_code ec) {
             if (ec) return;
-            price = std::max(1.0, price + std::normal_distribution<>(0, 0.4)(random));
+            price = std::max(1.0, std::round((price + std::normal_distribution<>(0, 0.4)(random)) * 100) / 100);
             live.publish("room", {.type = "tick", .data = nlohmann::json{{"symbol", "SBX"}, {"price", price}, {"n", ++n}}.dump()});
             next();
         });

@@ -126,3 +126,10 @@ test('send checks events before queueing them', () => {
   assert.throws(() => c.send('x'), (e) => e.code === 'queue_full');
   assert.throws(() => new Client('http://x/live', { transports: ['carrier-pigeon'] }), (e) => e.code === 'invalid_argument');
 });
+
+test('the TypeScript declarations name exactly what the module exports', async () => {
+  const mod = await import('../../include/switchboard/browser/switchboard.js');
+  const dts = readFileSync(new URL('../../include/switchboard/browser/switchboard.d.ts', import.meta.url), 'utf8');
+  const declared = [...dts.matchAll(/^export declare (?:class|function|const) (\w+)/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(declared, Object.keys(mod).sort());
+});

@@ -8,6 +8,10 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Client } from '../../include/switchboard/browser/switchboard.js';
 
 const require = createRequire(new URL('../node/', import.meta.url));
@@ -59,4 +63,19 @@ for (const transports of [['websocket'], ['sse'], ['long-polling'], ['polling'],
   if (c.state !== 'closed') fail(`${name}: ${c.state} after close`);
   console.log(`${name}: 31 echoes in order, exactly once across a drop; states ${states.join(' > ')}`);
 }
+
+// README's browser example, as written (its import and URL pointed here).
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const example = /```js\n([\s\S]*?)```/.exec(readme)[1]
+  .replace(`'/live/switchboard.js'`, JSON.stringify(new URL('../../include/switchboard/browser/switchboard.js', import.meta.url).href))
+  .replace(`new Client('/live')`, `new Client(${JSON.stringify(url)})`);
+const file = join(mkdtempSync(join(tmpdir(), 'sb-readme-')), 'example.mjs');
+writeFileSync(file, example);
+const logged = [];
+const log = console.log;
+console.log = (...a) => logged.push(a.join(' '));
+await import(pathToFileURL(file).href);
+await until('the README example\'s echoes', () => logged.some((l) => l === 'echo hello 1') && logged.some((l) => l === 'echo 1,2,3 2'));
+console.log = log;
+console.log(`README example: ${logged.join(' | ')}`);
 process.exit(0);
