@@ -104,6 +104,7 @@ async function browser() {
           const png = await call('Page.captureScreenshot', { format: 'png' });
           fs.writeFileSync(file, Buffer.from(png.data, 'base64'));
         },
+        call,
         close: () => send('Target.closeTarget', { targetId }),
       };
       return page;
@@ -158,6 +159,27 @@ async function main() {
     await alice.close();
     await bob.close();
   }
+  // A page that goes offline (DevTools network emulation) while messages are sent to
+  // it resumes when it is back online, with every message once.
+  {
+    const alice = await b.open(`http://127.0.0.1:${port}/?transport=auto&name=erin`);
+    const bob = await b.open(`http://127.0.0.1:${port}/?transport=auto&name=frank`);
+    for (const p of [alice, bob]) await p.until('open', `window.chat && window.chat.client && window.chat.client.state === 'open'`);
+    await bob.call('Network.enable');
+    await bob.call('Network.emulateNetworkConditions', { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await bob.until('bob offline', `window.chat.client.state === 'reconnecting'`);
+    const want = [];
+    for (let i = 1; i <= 5; ++i) { want.push(`offline ${i}`); await alice.eval(say(`offline ${i}`)); }
+    await sleep(300);
+    await bob.call('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await bob.until('bob back with 5', `window.chat.client.state === 'open' && ${said('offline ')}.length >= 5`);
+    await sleep(300);
+    const got = await bob.eval(said('offline '));
+    if (JSON.stringify(got) !== JSON.stringify(want)) fail(`offline: bob saw ${JSON.stringify(got)}`);
+    console.log('a page offline while 5 messages were sent to it resumed online with each once, in order');
+    await alice.close();
+    await bob.close();
+  }
   // Behind a proxy that refuses WebSocket upgrades, auto falls back and chats.
   const strict = await proxy(port, true);
   const direct = await b.open(`http://127.0.0.1:${port}/?transport=auto&name=carol`);
@@ -169,6 +191,7 @@ async function main() {
   await direct.until('carol hears dave', `${said('fallback hello')}.length === 1`);
   await direct.eval(say('fallback reply'));
   await behind.until('dave hears carol', `${said('fallback reply')}.length === 1`);
+  await behind.until('round trip shown', `/ms/.test(document.getElementById('rtt').textContent)`);
   const shot = path.join(artifacts, 'chat-fallback.png');
   await behind.screenshot(shot);
   console.log(`behind a proxy refusing WebSocket upgrades, auto fell back to ${fellTo} and chats; screenshot ${shot}`);
