@@ -88,6 +88,7 @@ test('stream events become frames: numbers and flags from the id, control frames
   assert.deepEqual(frameOfStreamEvent({ id: 'tok-9e', event: 'message', data: 'YQ1i' }),
     { kind: 'event', seq: 9, binary: false, type: 'message', data: 'a\rb' });
   assert.deepEqual(frameOfStreamEvent({ id: null, event: 'switchboard', data: 'G2 4' }), { kind: 'gap', first: 2, last: 4 });
+  assert.equal(frameOfStreamEvent({ id: null, event: 'switchboard', data: 'E1 t x\ny' }), null); // (never an event)
   assert.equal(frameOfStreamEvent({ id: 'tok-0', event: 'message', data: '' }), null);
   assert.equal(frameOfStreamEvent({ id: 'tok-x', event: 'message', data: '' }), null);
   assert.equal(frameOfStreamEvent({ id: 'tok-3b', event: 'message', data: '!!' }), null); // not base64

@@ -203,14 +203,17 @@ const fromBase64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 // A session-mode event block as a frame: control frames travel as type `switchboard`;
 // events carry their number (and base64 flag) in the id `<token>-<seq>[b|e]`.
 export function frameOfStreamEvent(e) {
-  if (e.event === 'switchboard') return parseFrame(e.data);
+  if (e.event === 'switchboard') { // (a control frame: never an event)
+    const f = parseFrame(e.data);
+    return f && f.kind !== 'event' ? f : null;
+  }
   const m = /-(\d+)([be]?)$/.exec(e.id || '');
   const n = m && number(m[1], 0);
-  if (!n || n[0] === 0) return null;
+  if)sbjs"
+R"sbjs( (!n || n[0] === 0) return null;
   let data = e.data, binary = false;
   try {
-    if (m[2] === 'b)sbjs"
-R"sbjs(') { data = fromBase64(data); binary = true; }
+    if (m[2] === 'b') { data = fromBase64(data); binary = true; }
     else if (m[2] === 'e') data = dec.decode(fromBase64(data));
   } catch { return null; }
   return { kind: 'event', seq: n[0], binary, type: e.event, data };
@@ -311,6 +314,11 @@ class HttpCarrier {
     const headers = { ...this.core.headers(), ...init.headers };
     const r = await fetch(u, { cache: 'no-store', ...init, headers, signal: this.abort.signal });
     if (r.status !== 200) throw statusError(r.status, init.method === 'POST');
+    if (init.method !== 'POST' && !/^text\/event-stream/i.test(r.headers.get('Content-Type') || '')) {
+      const e = new SwitchboardError('bad_content_type', r.headers.get('Content-Type') || 'none');
+      e.transportSpecific = true; // (e.g. a proxy's page)
+      throw e;
+    }
     return r;
   }
   async stream() {
@@ -336,6 +344,7 @@ class HttpCarrier {
       this.parser.feed(body);
       this.parser.feed('\n\n'); // (an answer is whole)
       if (this.closed) return;
+      if (handshake && !this.welcomed) throw new SwitchboardError('protocol_violation', 'a handshake without a welcome');
       handshake = false;
       const wait = this.more ? 0 : kind === 'polling' ? this.core.options.pollInterval
         : body === '' && Date.now() - started < this.core.options.pollInterval ? this.core.options.pollInterval : 0;
@@ -353,7 +362,12 @@ class HttpCarrier {
       const r = await this.fetch(target(this.url, { sb: PROTOCOL_VERSION, token: this.core.token }), {
         method: 'POST', body: encodeBody(frames), headers: { 'Content-Type': 'application/octet-stream' },
       });
-      for (const f of decodeBody(new Uint8Array(await r.arrayBuffer())) || []) this.core.frame(this, parseFrame(f));
+      // The answer: acknowledgements only (this client does not ask for events on it).
+      const answer = decodeBody(new Uint8Array(await r.arrayBuffer()));
+      for (const f of answer || [null]) {
+        const frame = f && parseFrame(f);
+        this.core.frame(this, frame && frame.kind === 'ack' ? frame : null);
+      }
       this.posting = false;
       this.flush();
     } catch (e) {
@@ -373,7 +387,8 @@ class HttpCarrier {
   bye() { // the close frame outlives the page if need be
     if (this.core.token)
       fetch(target(this.url, { sb: PROTOCOL_VERSION, token: this.core.token }), { method: 'POST', keepalive: true,
-        headers: this.core.headers(), body: encodeBody(['C0 ']) }).catch(() => {});
+        headers: this.)sbjs"
+R"sbjs(core.headers(), body: encodeBody(['C0 ']) }).catch(() => {});
     this.close();
   }
 }
@@ -397,8 +412,7 @@ const defaults = {
 
 /** A session with a switchboard server over the first transport that gets through. */
 export class Client {
-  constructor(url,)sbjs"
-R"sbjs( options = {}) {
+  constructor(url, options = {}) {
     this.url = url;
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     this.options = { ...defaults, ...given, reconnect: { ...defaults.reconnect, ...given.reconnect } };
@@ -493,6 +507,7 @@ R"sbjs( options = {}) {
     if (c !== this.carrier) return;
     if (!f) return this.finish(new SwitchboardError('protocol_violation', 'a malformed frame'));
     if (this.transport !== 'websocket') this.alive();
+    if (f.kind === 'heartbeat') return;
     if (f.kind === 'welcome') return this.welcome(f.body);
     if (this.state !== 'open' && this.state !== 'closing') return this.finish(new SwitchboardError('protocol_violation'));
     if (f.kind === 'event') {
@@ -547,7 +562,8 @@ R"sbjs( options = {}) {
     try {
       c = this.carrier = this.transport === 'websocket' ? new WebSocketCarrier(this, this.url)
         : new HttpCarrier(this, this.url, this.transport);
-    } catch (e) { // (a URL the browser refuses)
+    } cat)sbjs"
+R"sbjs(ch (e) { // (a URL the browser refuses)
       return this.finish(new SwitchboardError('invalid_argument', e.message));
     }
     this.timers.welcome = setTimeout(() => {
@@ -564,8 +580,8 @@ R"sbjs( options = {}) {
       this.restart();
     }
     clearTimeout(this.timers.welcome);
-    this.to)sbjs"
-R"sbjs(ken = w.token;
+    this.carrier.welcomed = true;
+    this.token = w.token;
     this.idleAfter = w.timeout;
     this.alive();
     if (w.last >= this.out.next) return this.finish(new SwitchboardError('invalid_resume'));

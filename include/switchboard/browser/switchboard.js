@@ -189,7 +189,10 @@ const fromBase64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 // A session-mode event block as a frame: control frames travel as type `switchboard`;
 // events carry their number (and base64 flag) in the id `<token>-<seq>[b|e]`.
 export function frameOfStreamEvent(e) {
-  if (e.event === 'switchboard') return parseFrame(e.data);
+  if (e.event === 'switchboard') { // (a control frame: never an event)
+    const f = parseFrame(e.data);
+    return f && f.kind !== 'event' ? f : null;
+  }
   const m = /-(\d+)([be]?)$/.exec(e.id || '');
   const n = m && number(m[1], 0);
   if (!n || n[0] === 0) return null;
@@ -296,6 +299,11 @@ class HttpCarrier {
     const headers = { ...this.core.headers(), ...init.headers };
     const r = await fetch(u, { cache: 'no-store', ...init, headers, signal: this.abort.signal });
     if (r.status !== 200) throw statusError(r.status, init.method === 'POST');
+    if (init.method !== 'POST' && !/^text\/event-stream/i.test(r.headers.get('Content-Type') || '')) {
+      const e = new SwitchboardError('bad_content_type', r.headers.get('Content-Type') || 'none');
+      e.transportSpecific = true; // (e.g. a proxy's page)
+      throw e;
+    }
     return r;
   }
   async stream() {
@@ -321,6 +329,7 @@ class HttpCarrier {
       this.parser.feed(body);
       this.parser.feed('\n\n'); // (an answer is whole)
       if (this.closed) return;
+      if (handshake && !this.welcomed) throw new SwitchboardError('protocol_violation', 'a handshake without a welcome');
       handshake = false;
       const wait = this.more ? 0 : kind === 'polling' ? this.core.options.pollInterval
         : body === '' && Date.now() - started < this.core.options.pollInterval ? this.core.options.pollInterval : 0;
@@ -338,7 +347,12 @@ class HttpCarrier {
       const r = await this.fetch(target(this.url, { sb: PROTOCOL_VERSION, token: this.core.token }), {
         method: 'POST', body: encodeBody(frames), headers: { 'Content-Type': 'application/octet-stream' },
       });
-      for (const f of decodeBody(new Uint8Array(await r.arrayBuffer())) || []) this.core.frame(this, parseFrame(f));
+      // The answer: acknowledgements only (this client does not ask for events on it).
+      const answer = decodeBody(new Uint8Array(await r.arrayBuffer()));
+      for (const f of answer || [null]) {
+        const frame = f && parseFrame(f);
+        this.core.frame(this, frame && frame.kind === 'ack' ? frame : null);
+      }
       this.posting = false;
       this.flush();
     } catch (e) {
@@ -477,6 +491,7 @@ export class Client {
     if (c !== this.carrier) return;
     if (!f) return this.finish(new SwitchboardError('protocol_violation', 'a malformed frame'));
     if (this.transport !== 'websocket') this.alive();
+    if (f.kind === 'heartbeat') return;
     if (f.kind === 'welcome') return this.welcome(f.body);
     if (this.state !== 'open' && this.state !== 'closing') return this.finish(new SwitchboardError('protocol_violation'));
     if (f.kind === 'event') {
@@ -548,6 +563,7 @@ export class Client {
       this.restart();
     }
     clearTimeout(this.timers.welcome);
+    this.carrier.welcomed = true;
     this.token = w.token;
     this.idleAfter = w.timeout;
     this.alive();
