@@ -11,7 +11,7 @@ const { spawn } = require('child_process');
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
-const WebSocket = require('ws');
+const { launch } = require('./cdp');
 
 const [server_bin, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
@@ -52,64 +52,19 @@ async function freePort() {
   return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
 }
 
-async function browser() {
-  const chromium = spawn('chromium', ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-    '--hide-scrollbars', '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
-    '--disable-backgrounding-occluded-windows', '--remote-debugging-port=0',
-    '--user-data-dir=' + fs.mkdtempSync('/tmp/sb-chromium-'), 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(chromium);
-  const url = await new Promise((resolve) => {
-    let err = '';
-    chromium.stderr.on('data', (d) => { err += d; const m = err.match(/DevTools listening on (ws:\/\/\S+)/); if (m) resolve(m[1]); });
-  });
-  const cdp = new WebSocket(url);
-  await new Promise((resolve, reject) => { cdp.on('open', resolve); cdp.on('error', reject); });
-  let id = 0;
-  const pending = new Map();
-  cdp.on('message', (m) => {
-    const msg = JSON.parse(m);
-    if (msg.id && pending.has(msg.id)) {
-      const { resolve, reject } = pending.get(msg.id);
-      pending.delete(msg.id);
-      if (msg.error) reject(new Error(msg.error.message)); else resolve(msg.result);
+// A page of `browser` with a wait for a condition.
+async function open(browser, pageUrl) {
+  const page = await browser.open(pageUrl);
+  page.until = async (what, expression, ms = 20000) => {
+    const t0 = Date.now();
+    for (;;) {
+      const v = await page.eval(expression).catch(() => null);
+      if (v) return v;
+      if (Date.now() - t0 > ms) fail(`waited for ${what}: ${await page.eval('document.body && document.body.innerText').catch(() => '?')}`);
+      await sleep(50);
     }
-  });
-  const send = (method, params = {}, sessionId) => new Promise((resolve, reject) => {
-    pending.set(++id, { resolve, reject });
-    cdp.send(JSON.stringify({ id, method, params, sessionId }));
-  });
-  return {
-    async open(pageUrl) {
-      const { targetId } = await send('Target.createTarget', { url: 'about:blank', newWindow: true });
-      const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
-      const call = (method, params) => send(method, params, sessionId);
-      await call('Emulation.setDeviceMetricsOverride', { width: 1000, height: 560, deviceScaleFactor: 1, mobile: false });
-      await call('Page.navigate', { url: pageUrl });
-      const page = {
-        async eval(expression) {
-          const r = await call('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
-          if (r.exceptionDetails) throw new Error(r.exceptionDetails.text + ' ' + JSON.stringify(r.exceptionDetails.exception));
-          return r.result.value;
-        },
-        async until(what, expression, ms = 20000) {
-          const t0 = Date.now();
-          for (;;) {
-            const v = await page.eval(expression).catch(() => null);
-            if (v) return v;
-            if (Date.now() - t0 > ms) fail(`waited for ${what}: ${await page.eval('document.body && document.body.innerText').catch(() => '?')}`);
-            await sleep(50);
-          }
-        },
-        async screenshot(file) {
-          const png = await call('Page.captureScreenshot', { format: 'png' });
-          fs.writeFileSync(file, Buffer.from(png.data, 'base64'));
-        },
-        call,
-        close: () => send('Target.closeTarget', { targetId }),
-      };
-      return page;
-    },
   };
+  return page;
 }
 
 const said = (prefix) => `[...document.querySelectorAll('#messages li')].map((l) => l.children[2] && l.children[2].textContent)
@@ -125,12 +80,12 @@ async function main() {
     if (i > 100) fail('the chat server did not start');
     await sleep(50);
   }
-  const b = await browser();
+  const browser = await launch();
   for (const transport of ['websocket', 'sse', 'long-polling', 'polling', 'auto']) {
     const via = await proxy(port, false);
     const base = `http://127.0.0.1:${via.port}/?transport=${transport}`;
-    const alice = await b.open(`${base}&name=alice`);
-    const bob = await b.open(`${base}&name=bob`);
+    const alice = await open(browser, `${base}&name=alice`);
+    const bob = await open(browser, `${base}&name=bob`);
     const expected = transport === 'auto' ? 'websocket' : transport;
     for (const p of [alice, bob])
       await p.until(`${transport} open`, `window.chat && window.chat.client && window.chat.client.state === 'open' && window.chat.client.transport === ${JSON.stringify(expected)}`);
@@ -162,8 +117,8 @@ async function main() {
   // A page that goes offline (DevTools network emulation) while messages are sent to
   // it resumes when it is back online, with every message once.
   {
-    const alice = await b.open(`http://127.0.0.1:${port}/?transport=auto&name=erin`);
-    const bob = await b.open(`http://127.0.0.1:${port}/?transport=auto&name=frank`);
+    const alice = await open(browser, `http://127.0.0.1:${port}/?transport=auto&name=erin`);
+    const bob = await open(browser, `http://127.0.0.1:${port}/?transport=auto&name=frank`);
     for (const p of [alice, bob]) await p.until('open', `window.chat && window.chat.client && window.chat.client.state === 'open'`);
     await bob.call('Network.enable');
     await bob.call('Network.emulateNetworkConditions', { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
@@ -182,8 +137,8 @@ async function main() {
   }
   // Behind a proxy that refuses WebSocket upgrades, auto falls back and chats.
   const strict = await proxy(port, true);
-  const direct = await b.open(`http://127.0.0.1:${port}/?transport=auto&name=carol`);
-  const behind = await b.open(`http://127.0.0.1:${strict.port}/?transport=auto&name=dave`);
+  const direct = await open(browser, `http://127.0.0.1:${port}/?transport=auto&name=carol`);
+  const behind = await open(browser, `http://127.0.0.1:${strict.port}/?transport=auto&name=dave`);
   await behind.until('a fallback from WebSocket', `window.chat.client.state === 'open' && window.chat.client.transport !== 'websocket'`);
   const fellTo = await behind.eval('window.chat.client.transport');
   await direct.until('carol open', `window.chat.client.state === 'open'`);
