@@ -19,6 +19,7 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -150,14 +151,24 @@ constexpr const char* page = R"html(<!doctype html>
 )html";
 
 // A connection the server handed back (server::on_other_request): serves the page, and
-// hands requests for the switchboard path back to the server.
+// hands requests for the switchboard path back to the server. The server's limits no
+// longer cover it, so it has its own: a deadline per request, and a cap on how many
+// such connections are kept.
 class page_connection : public std::enable_shared_from_this<page_connection> {
 public:
-    page_connection(sb::server& live, tcp::socket s, beast::flat_buffer b) : live_(live), socket_(std::move(s)), buffer_(std::move(b)) {}
+    static constexpr int max_open = 256;
+    static inline std::atomic<int> open{0};
+
+    page_connection(sb::server& live, tcp::socket s, beast::flat_buffer b)
+        : live_(live), stream_(std::move(s)), buffer_(std::move(b)) {
+        ++open;
+    }
+    ~page_connection() { --open; }
 
     void serve(http::request<http::string_body> req) {
         if (req.target().starts_with("/live")) // (a request read here that is the server's)
-            return live_.handle(std::move(socket_), std::move(req), std::move(buffer_));
+            return live_.handle(stream_.release_socket(), std::move(req), std::move(buffer_));
+        if (open > max_open) return; // (closed: too many)
         auto res = std::make_shared<http::response<http::string_body>>(http::status::ok, req.version());
         const auto path = req.target().substr(0, req.target().find('?'));
         if (path == "/" || path == "/index.html") {
@@ -171,7 +182,8 @@ public:
         }
         res->keep_alive(req.keep_alive());
         res->prepare_payload();
-        http::async_write(socket_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+        stream_.expires_after(std::chrono::seconds(10));
+        http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
             if (!ec && res->keep_alive()) self->read();
         });
     }
@@ -179,13 +191,14 @@ public:
 private:
     void read() {
         req_ = {};
-        http::async_read(socket_, buffer_, req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        stream_.expires_after(std::chrono::seconds(30)); // an idle keep-alive connection ends
+        http::async_read(stream_, buffer_, req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             if (!ec) self->serve(std::move(self->req_));
         });
     }
 
     sb::server& live_;
-    tcp::socket socket_;
+    beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     http::request<http::string_body> req_;
 };

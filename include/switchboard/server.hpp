@@ -24,6 +24,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -31,6 +33,7 @@
 namespace switchboard {
 
 namespace detail {
+class tls_layer;
 class server_core;
 }
 
@@ -115,8 +118,13 @@ public:
         handed over (`handle`; browsers reuse connections). The server lets go of the
         connection: `socket` is the application's, with the request (its body empty:
         only GET, HEAD and other requests without a body come here) and the bytes read
-        past it. Called on the server's io_context, never under a lock; it must not
-        throw. Without it, or for a request with a body or over TLS: 404.
+        past it. From then on the connection is out of the server's accounting:
+        `max_connections`, the per-address limits and the timeouts no longer apply to
+        it, so the application bounds what it keeps (a deadline per request, a cap on
+        connections: see examples/chat). Called on the server's io_context, never under
+        a lock; it must not throw. Without it, or for a request with a body or over TLS:
+        404. (On a path the application handed over, a request no carrier wants comes
+        here too, instead of a 400.)
 
         @code
         server.on_other_request([](tcp::socket s, http::request<http::string_body> req, beast::flat_buffer b) {
@@ -208,21 +216,29 @@ public:
                  std::is_same_v<decltype(std::declval<TlsStream&>().native_handle()), SSL*>)
     void handle(TlsStream&& stream, boost::beast::http::request<boost::beast::http::string_body> request,
                 boost::beast::flat_buffer buffer = {}) {
-        auto taken = std::move(stream); // ends here, with its reference to the TLS session
-        auto& lowest = boost::beast::get_lowest_layer(taken);
-        boost::asio::ip::tcp::socket socket = [&]() -> boost::asio::ip::tcp::socket {
-            if constexpr (requires { lowest.socket(); }) return std::move(lowest.socket());
-            else return std::move(lowest);
-        }();
-        adopt(std::move(socket), taken.native_handle(), std::move(request), std::move(buffer));
+        if (SSL_is_init_finished(stream.native_handle()) != 1) // (checked while the stream is still the caller's)
+            throw std::invalid_argument("server::handle: the TLS stream's handshake is not done");
+        std::optional<boost::asio::ip::tcp::socket> socket;
+        std::shared_ptr<detail::tls_layer> layer;
+        {
+            auto taken = std::move(stream); // ends here, with its reference to the TLS session
+            auto& lowest = boost::beast::get_lowest_layer(taken);
+            if constexpr (requires { lowest.socket(); }) socket.emplace(std::move(lowest.socket()));
+            else socket.emplace(std::move(lowest));
+            layer = adopt(taken.native_handle(), buffer);
+        }
+        if (layer) serve_adopted(std::move(*socket), std::move(layer), std::move(request), std::move(buffer));
     }
 #endif
 
 private:
 #ifdef SWITCHBOARD_WITH_OPENSSL
-    SWITCHBOARD_DECL void adopt(boost::asio::ip::tcp::socket socket, SSL* ssl,
-                                boost::beast::http::request<boost::beast::http::string_body> request,
-                                boost::beast::flat_buffer buffer);
+    // The TLS session of `ssl` in a layer of the server's (null: records unsent, the
+    // connection closes); the plaintext OpenSSL holds goes behind `buffer`'s bytes.
+    SWITCHBOARD_DECL std::shared_ptr<detail::tls_layer> adopt(SSL* ssl, boost::beast::flat_buffer& buffer);
+    SWITCHBOARD_DECL void serve_adopted(boost::asio::ip::tcp::socket socket, std::shared_ptr<detail::tls_layer> layer,
+                                        boost::beast::http::request<boost::beast::http::string_body> request,
+                                        boost::beast::flat_buffer buffer);
 #endif
     std::shared_ptr<detail::server_core> core_;
 };

@@ -141,6 +141,7 @@ TEST_CASE("a TLS stream before its handshake is refused by server::handle", "[in
     client.connect(acceptor.local_endpoint());
     asio::ssl::stream<tcp::socket> stream(acceptor.accept(), ctx);
     CHECK_THROWS_AS(server.handle(std::move(stream), {}), std::invalid_argument);
+    CHECK(stream.next_layer().is_open()); // still the caller's
 }
 
 TEMPLATE_TEST_CASE("a certificate that is expired, for another host, or not from a trusted CA is refused once, "

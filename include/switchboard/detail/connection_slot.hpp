@@ -60,7 +60,7 @@ public:
     // The connection's TLS, if it came to the TLS listener: it goes where the slot goes
     // (the HTTP phase, then the carrier), which encrypts and decrypts through it.
     tls_layer* tls() const noexcept { return tls_.get(); }
-    void secure(std::unique_ptr<tls_layer> t) noexcept { tls_ = std::move(t); }
+    void secure(std::shared_ptr<tls_layer> t) noexcept { tls_ = std::move(t); }
     // What server::on_authorize answered for the request being served (null: there is
     // no hook): the principal a session it opens belongs to, or that it must own.
     const authorization* authorized() const noexcept { return auth_.get(); }
@@ -69,7 +69,7 @@ public:
 private:
     std::shared_ptr<server_core> core_;
     address_entry* address_; // stays while counted (server_core::addresses_)
-    std::unique_ptr<tls_layer> tls_;
+    std::shared_ptr<tls_layer> tls_;
     std::shared_ptr<const authorization> auth_;
 };
 

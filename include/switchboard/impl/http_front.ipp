@@ -271,7 +271,8 @@ private:
             return;
         }
         if (path != slot_.core().options.path && (handed_path_.empty() || path != handed_path_)) {
-            if (slot_.core().other_request && !slot_.tls() && parser_->is_done()) return hand_back();
+            if (slot_.core().other_request && !slot_.tls() && parser_->is_done())
+                return hand_back(http::request<http::string_body>(std::move(parser_->get().base())));
             return refuse_http(std::move(slot_), stream_.release_socket(), http::status::not_found, "not found");
         }
         // (Before anything is answered: an unread body must never be taken for the next request.)
@@ -292,12 +293,15 @@ private:
         route(http::request<http::string_body>(std::move(parser_->get().base())));
     }
 
-    // A request for another path, to server::on_other_request with the connection.
-    void hand_back() {
+    // A request for another path (or one no carrier wants on a path the application
+    // handed over), to server::on_other_request with the connection, as it was given to
+    // us: blocking, no deadline.
+    void hand_back(http::request<http::string_body> req) {
         stream_.expires_never();
+        error_code ignored;
+        stream_.socket().non_blocking(false, ignored); // (write_now and watch set it)
         auto& core = slot_.core();
-        asio::post(core.ioc, [handler = core.other_request, socket = stream_.release_socket(),
-                              req = http::request<http::string_body>(std::move(parser_->get().base())),
+        asio::post(core.ioc, [handler = core.other_request, socket = stream_.release_socket(), req = std::move(req),
                               buffer = std::move(buffer_)]() mutable {
             handler(std::move(socket), std::move(req), std::move(buffer));
         });
@@ -307,7 +311,8 @@ private:
     // The browser client's address: <path>/switchboard.js.
     bool is_script(const http::request_header<>& req, std::string_view path) const {
         const auto& o = slot_.core().options;
-        constexpr std::string_view name = "/switchboard.js";
+        // (<path>/switchboard.js; for the path "/", /switchboard.js)
+        const std::string_view name = o.path.ends_with('/') ? "switchboard.js" : "/switchboard.js";
         return o.serve_client_script && req.method() == http::verb::get && path.size() == o.path.size() + name.size() &&
                path.starts_with(o.path) && path.ends_with(name);
     }
@@ -422,6 +427,9 @@ private:
             return authorize(*held, transport, for_session,
                              [self = shared_from_this(), serve = r.serve, held] { serve(self, std::move(*held)); });
         }
+        // On a path the application handed over, what no carrier wants may be its own.
+        if (!handed_path_.empty() && slot_.core().other_request && !slot_.tls() && req.body().empty())
+            return hand_back(std::move(req));
         refuse_http(std::move(slot_), stream_.release_socket(), http::status::bad_request,
                     "this endpoint serves WebSocket upgrades, event streams (Accept: text/event-stream), "
                     "long-polling and polling GETs (?transport=long-polling|polling) and session POSTs");

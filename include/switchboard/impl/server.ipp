@@ -73,29 +73,25 @@ SWITCHBOARD_DECL void server::handle(boost::asio::ip::tcp::socket socket,
 }
 
 #ifdef SWITCHBOARD_WITH_OPENSSL
-SWITCHBOARD_DECL void server::adopt(boost::asio::ip::tcp::socket socket, SSL* ssl,
-                                    boost::beast::http::request<boost::beast::http::string_body> request,
-                                    boost::beast::flat_buffer buffer) {
-    if (!ssl || SSL_is_init_finished(ssl) != 1)
-        throw std::invalid_argument("server::handle: the TLS stream's handshake is not done");
-    error_code ec;
-    const auto remote = socket.remote_endpoint(ec);
-    if (ec) return; // the peer is already gone
-    // Records the stream encrypted but has not sent (a write still in progress) cannot
-    // be carried over: the connection closes rather than lose them.
-    if (BIO_ctrl_wpending(SSL_get_wbio(ssl)) > 0) return;
+SWITCHBOARD_DECL std::shared_ptr<detail::tls_layer> server::adopt(SSL* ssl, boost::beast::flat_buffer& buffer) {
     // Plaintext OpenSSL decrypted that the application did not read follows the bytes
-    // it read past the request; encrypted input OpenSSL has not reached yet goes to
-    // the layer, before what the socket brings next.
+    // it read past the request (in a buffer of ours: the application's may be capped).
+    boost::beast::flat_buffer merged;
+    merged.commit(boost::asio::buffer_copy(merged.prepare(buffer.size()), buffer.data()));
     char chunk[4096];
     ERR_clear_error();
     while (SSL_pending(ssl) > 0) {
         const int n = SSL_read(ssl, chunk, sizeof chunk);
-        if (n <= 0) return; // (cannot be: the bytes are decrypted already)
+        if (n <= 0) return nullptr; // (cannot be: the bytes are decrypted already)
         const auto size = static_cast<std::size_t>(n);
-        boost::asio::buffer_copy(buffer.prepare(size), boost::asio::buffer(chunk, size));
-        buffer.commit(size);
+        merged.commit(boost::asio::buffer_copy(merged.prepare(size), boost::asio::buffer(chunk, size)));
     }
+    buffer = std::move(merged);
+    // Records the stream encrypted but has not sent (a write still in progress) cannot
+    // be carried over: the connection closes rather than lose them.
+    if (BIO_ctrl_wpending(SSL_get_wbio(ssl)) > 0) return nullptr;
+    // Encrypted input OpenSSL has not reached yet goes to the layer, before what the
+    // socket brings next.
     std::string input;
     auto* in = SSL_get_rbio(ssl);
     while (BIO_ctrl_pending(in) > 0) {
@@ -103,8 +99,17 @@ SWITCHBOARD_DECL void server::adopt(boost::asio::ip::tcp::socket socket, SSL* ss
         if (n <= 0) break;
         input.append(chunk, static_cast<std::size_t>(n));
     }
+    return std::make_shared<detail::tls_layer>(ssl, input);
+}
+
+SWITCHBOARD_DECL void server::serve_adopted(boost::asio::ip::tcp::socket socket, std::shared_ptr<detail::tls_layer> layer,
+                                            boost::beast::http::request<boost::beast::http::string_body> request,
+                                            boost::beast::flat_buffer buffer) {
+    error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return; // the peer is already gone
     detail::connection_slot slot(core_, remote.address());
-    slot.secure(std::make_unique<detail::tls_layer>(ssl, input));
+    slot.secure(std::move(layer));
     detail::route_request(std::move(slot), std::move(socket), std::move(request), std::move(buffer));
 }
 #endif
