@@ -6,7 +6,7 @@
 //   node node_transports.mjs ECHO_SERVER_BINARY
 // Distributed under the Boost Software License, Version 1.0.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,6 +62,55 @@ for (const transports of [['websocket'], ['sse'], ['long-polling'], ['polling'],
   await c.close();
   if (c.state !== 'closed') fail(`${name}: ${c.state} after close`);
   console.log(`${name}: 31 echoes in order, exactly once across a drop; states ${states.join(' > ')}`);
+}
+
+// A held poll cut while its session's POST is on its way, as a browser sees it: the
+// browser sends the poll again on a new connection (it was a GET, and no answer had
+// come), the server takes that for a resume and rotates the token, and the POST, sent
+// with the old token and slowed down, arrives after the new one was confirmed: 404.
+// The events it carried must still go out, once.
+{
+  const sockets = new Set();
+  let slowPosts = 0;
+  const proxy = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    for (const s of [client, upstream]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => {}); }
+    client.on('data', (d) => {
+      if (slowPosts && d.toString('latin1').startsWith('POST')) setTimeout(() => upstream.write(d), slowPosts);
+      else upstream.write(d);
+    });
+    upstream.on('data', (d) => client.write(d));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (u, init = {}) => { // a browser's retry of a GET that got no answer
+    try { return await realFetch(u, init); } catch (e) {
+      if ((init.method || 'GET') !== 'GET' || !String(u).includes('poll=1') || (init.signal && init.signal.aborted)) throw e;
+      await sleep(200); // (the server notices the cut connection first)
+      return realFetch(u, init);
+    }
+  };
+  const c = new Client(`http://127.0.0.1:${proxy.address().port}/live`, { transports: ['long-polling'], pollInterval: 50 });
+  const got = [];
+  c.on('event', (e) => got.push(e.data));
+  await c.connect();
+  for (let i = 1; i <= 5; ++i) c.send({ type: 'echo', data: `r${i}` });
+  await until('5 echoes before the cut', () => got.length >= 5);
+  await sleep(100); // (the next poll is held)
+  slowPosts = 600;
+  for (const s of sockets) s.destroy();
+  await sleep(50); // (the POST goes on a new connection, slowly; the poll is sent again meanwhile)
+  for (let i = 6; i <= 10; ++i) c.send({ type: 'echo', data: `r${i}` });
+  await until('10 echoes after the cut', () => got.length >= 10);
+  await sleep(200);
+  const want = Array.from({ length: 10 }, (_, i) => `r${i + 1}`);
+  if (JSON.stringify(got) !== JSON.stringify(want)) fail(`a POST with a rotated token: ${JSON.stringify(got)}`);
+  console.log('long-polling: a poll sent again after a cut rotated the token under a slow POST; its events went out once');
+  globalThis.fetch = realFetch;
+  await c.close();
+  proxy.close();
 }
 
 // README's browser example, as written (its import and URL pointed here).

@@ -357,9 +357,9 @@ class HttpCarrier {
   async flush() {
     if (this.posting || !this.outbox.length || this.closed || this.gone || !this.core.token) return;
     this.posting = true;
-    const frames = this.outbox.splice(0);
+    const frames = this.outbox.splice(0), token = this.core.token;
     try {
-      const r = await this.fetch(target(this.url, { sb: PROTOCOL_VERSION, token: this.core.token }), {
+      const r = await this.fetch(target(this.url, { sb: PROTOCOL_VERSION, token }), {
         method: 'POST', body: encodeBody(frames), headers: { 'Content-Type': 'application/octet-stream' },
       });
       // The answer: acknowledgements only (this client does not ask for events on it).
@@ -371,14 +371,24 @@ class HttpCarrier {
       this.posting = false;
       this.flush();
     } catch (e) {
-      // 404: the session is gone while its stream may still bring its last frames:
+      if (httpStatus(e) !== 404) return this.end(e);
+      // 404 with a token that rotated meanwhile (a poll the browser sent again on a new
+      // connection resumed the session, and the new token is in use): the token this
+      // POST carried is void, not the session. Again, with the new one (the server
+      // drops what it already has).
+      if (this.core.token !== token) {
+        this.outbox.unshift(...frames);
+        this.posting = false;
+        return this.flush();
+      }
+      // Else the session is gone while its stream may still bring its last frames:
       // post nothing more, read on (its end, or a poll's 404, brings the reconnect).
-      if (httpStatus(e) === 404) this.gone = true;
-      else this.end(e);
+      this.gone = true;
     }
   }
   end(e) {
-    if (this.closed) return;
+    if (this.clo)sbjs"
+R"sbjs(sed) return;
     if (e && e.name === 'TypeError') e = new SwitchboardError('connection_lost', e.message); // a network error
     this.close();
     this.core.closed(this, e);
@@ -387,8 +397,7 @@ class HttpCarrier {
   bye() { // the close frame outlives the page if need be
     if (this.core.token)
       fetch(target(this.url, { sb: PROTOCOL_VERSION, token: this.core.token }), { method: 'POST', keepalive: true,
-        headers: this.)sbjs"
-R"sbjs(core.headers(), body: encodeBody(['C0 ']) }).catch(() => {});
+        headers: this.core.headers(), body: encodeBody(['C0 ']) }).catch(() => {});
     this.close();
   }
 }
@@ -549,7 +558,8 @@ export class Client {
   // --- inside
   set(s) { if (this.state !== s) { this.state = s; this.emit('state', s); } }
   detach() {
-    if (this.carrier) this.carrier.close();
+    if (this.c)sbjs"
+R"sbjs(arrier) this.carrier.close();
     this.carrier = null;
     clearTimeout(this.timers.welcome);
     clearTimeout(this.timers.idle);
@@ -562,8 +572,7 @@ export class Client {
     try {
       c = this.carrier = this.transport === 'websocket' ? new WebSocketCarrier(this, this.url)
         : new HttpCarrier(this, this.url, this.transport);
-    } cat)sbjs"
-R"sbjs(ch (e) { // (a URL the browser refuses)
+    } catch (e) { // (a URL the browser refuses)
       return this.finish(new SwitchboardError('invalid_argument', e.message));
     }
     this.timers.welcome = setTimeout(() => {

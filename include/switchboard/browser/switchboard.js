@@ -342,9 +342,9 @@ class HttpCarrier {
   async flush() {
     if (this.posting || !this.outbox.length || this.closed || this.gone || !this.core.token) return;
     this.posting = true;
-    const frames = this.outbox.splice(0);
+    const frames = this.outbox.splice(0), token = this.core.token;
     try {
-      const r = await this.fetch(target(this.url, { sb: PROTOCOL_VERSION, token: this.core.token }), {
+      const r = await this.fetch(target(this.url, { sb: PROTOCOL_VERSION, token }), {
         method: 'POST', body: encodeBody(frames), headers: { 'Content-Type': 'application/octet-stream' },
       });
       // The answer: acknowledgements only (this client does not ask for events on it).
@@ -356,10 +356,19 @@ class HttpCarrier {
       this.posting = false;
       this.flush();
     } catch (e) {
-      // 404: the session is gone while its stream may still bring its last frames:
+      if (httpStatus(e) !== 404) return this.end(e);
+      // 404 with a token that rotated meanwhile (a poll the browser sent again on a new
+      // connection resumed the session, and the new token is in use): the token this
+      // POST carried is void, not the session. Again, with the new one (the server
+      // drops what it already has).
+      if (this.core.token !== token) {
+        this.outbox.unshift(...frames);
+        this.posting = false;
+        return this.flush();
+      }
+      // Else the session is gone while its stream may still bring its last frames:
       // post nothing more, read on (its end, or a poll's 404, brings the reconnect).
-      if (httpStatus(e) === 404) this.gone = true;
-      else this.end(e);
+      this.gone = true;
     }
   }
   end(e) {
