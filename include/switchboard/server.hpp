@@ -236,10 +236,11 @@ private:
     // The TLS session of `ssl` in a layer of the server's (null: records unsent, the
     // connection closes); the plaintext OpenSSL holds goes behind `buffer`'s bytes.
     SWITCHBOARD_DECL std::shared_ptr<detail::tls_layer> adopt(SSL* ssl, boost::beast::flat_buffer& buffer);
+#endif
+    // A connection handed over (with its TLS layer, or none): counted, then served.
     SWITCHBOARD_DECL void serve_adopted(boost::asio::ip::tcp::socket socket, std::shared_ptr<detail::tls_layer> layer,
                                         boost::beast::http::request<boost::beast::http::string_body> request,
                                         boost::beast::flat_buffer buffer);
-#endif
     std::shared_ptr<detail::server_core> core_;
 };
 

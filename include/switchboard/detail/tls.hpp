@@ -90,19 +90,10 @@ public:
 
     tls_layer(const tls_context& ctx, role r) : ctx_(ctx), ssl_(SSL_new(ctx.get())) {
         if (!ssl_) throw std::bad_alloc();
-        in_bio_ = BIO_new(BIO_s_mem());
-        out_bio_ = BIO_new(BIO_s_mem());
-        if (!in_bio_ || !out_bio_) {
-            BIO_free(in_bio_);
-            BIO_free(out_bio_);
+        if (!use_memory_bios()) {
             SSL_free(ssl_);
             throw std::bad_alloc();
         }
-        BIO_set_mem_eof_return(in_bio_, -1); // empty: "retry", not end of stream
-        BIO_set_mem_eof_return(out_bio_, -1);
-        SSL_set_bio(ssl_, in_bio_, out_bio_);
-        SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
-        SSL_set_options(ssl_, SSL_OP_NO_RENEGOTIATION); // (TLS 1.2: a peer cannot restart the handshake)
         if (r == role::server) SSL_set_accept_state(ssl_);
         else SSL_set_connect_state(ssl_);
     }
@@ -110,22 +101,8 @@ public:
     // reference to `ssl`, puts it on this layer's memory BIOs (its old BIO is freed)
     // and gives it `input`, encrypted bytes already read that it has not consumed.
     tls_layer(SSL* ssl, std::string_view input) : ssl_(ssl) {
-        in_bio_ = BIO_new(BIO_s_mem());
-        out_bio_ = BIO_new(BIO_s_mem());
-        if (!in_bio_ || !out_bio_) {
-            BIO_free(in_bio_);
-            BIO_free(out_bio_);
-            throw std::bad_alloc();
-        }
+        if (!use_memory_bios()) throw std::bad_alloc();
         SSL_up_ref(ssl_);
-        BIO_set_mem_eof_return(in_bio_, -1);
-        BIO_set_mem_eof_return(out_bio_, -1);
-        SSL_set_bio(ssl_, in_bio_, out_bio_);
-        // As a layer of our own: whole writes, buffers released while idle, no
-        // renegotiation.
-        SSL_clear_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE);
-        SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
-        SSL_set_options(ssl_, SSL_OP_NO_RENEGOTIATION);
         put_input(input.data(), input.size());
     }
     ~tls_layer() { SSL_free(ssl_); }
@@ -327,6 +304,26 @@ public:
     }
 
 private:
+    // Puts ssl_ on two memory BIOs of ours, as a layer of ours wants it: whole writes,
+    // buffers released while idle, no renegotiation (TLS 1.2: a peer cannot restart the
+    // handshake). False (nothing changed) when the BIOs cannot be made.
+    bool use_memory_bios() {
+        in_bio_ = BIO_new(BIO_s_mem());
+        out_bio_ = BIO_new(BIO_s_mem());
+        if (!in_bio_ || !out_bio_) {
+            BIO_free(in_bio_);
+            BIO_free(out_bio_);
+            return false;
+        }
+        BIO_set_mem_eof_return(in_bio_, -1); // empty: "retry", not end of stream
+        BIO_set_mem_eof_return(out_bio_, -1);
+        SSL_set_bio(ssl_, in_bio_, out_bio_);
+        SSL_clear_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE); // (an adopted one may have it)
+        SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
+        SSL_set_options(ssl_, SSL_OP_NO_RENEGOTIATION);
+        return true;
+    }
+
     struct out_record {
         std::size_t end;   // where its bytes end in out_
         std::size_t plain; // the plaintext bytes it carries (0: handshake, alerts)

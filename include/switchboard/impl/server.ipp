@@ -65,11 +65,18 @@ SWITCHBOARD_DECL std::size_t server::connection_count() const { return core_->co
 SWITCHBOARD_DECL void server::handle(boost::asio::ip::tcp::socket socket,
                                      boost::beast::http::request<boost::beast::http::string_body> request,
                                      boost::beast::flat_buffer buffer) {
+    serve_adopted(std::move(socket), nullptr, std::move(request), std::move(buffer));
+}
+
+SWITCHBOARD_DECL void server::serve_adopted(boost::asio::ip::tcp::socket socket, std::shared_ptr<detail::tls_layer> layer,
+                                            boost::beast::http::request<boost::beast::http::string_body> request,
+                                            boost::beast::flat_buffer buffer) {
     error_code ec;
     const auto remote = socket.remote_endpoint(ec);
     if (ec) return; // the peer is already gone
-    detail::route_request(detail::connection_slot(core_, remote.address()), std::move(socket), std::move(request),
-                          std::move(buffer));
+    detail::connection_slot slot(core_, remote.address());
+    if (layer) slot.secure(std::move(layer));
+    detail::route_request(std::move(slot), std::move(socket), std::move(request), std::move(buffer));
 }
 
 #ifdef SWITCHBOARD_WITH_OPENSSL
@@ -100,17 +107,6 @@ SWITCHBOARD_DECL std::shared_ptr<detail::tls_layer> server::adopt(SSL* ssl, boos
         input.append(chunk, static_cast<std::size_t>(n));
     }
     return std::make_shared<detail::tls_layer>(ssl, input);
-}
-
-SWITCHBOARD_DECL void server::serve_adopted(boost::asio::ip::tcp::socket socket, std::shared_ptr<detail::tls_layer> layer,
-                                            boost::beast::http::request<boost::beast::http::string_body> request,
-                                            boost::beast::flat_buffer buffer) {
-    error_code ec;
-    const auto remote = socket.remote_endpoint(ec);
-    if (ec) return; // the peer is already gone
-    detail::connection_slot slot(core_, remote.address());
-    slot.secure(std::move(layer));
-    detail::route_request(std::move(slot), std::move(socket), std::move(request), std::move(buffer));
 }
 #endif
 
