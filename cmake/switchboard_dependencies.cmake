@@ -1,9 +1,15 @@
 # Finds what the switchboard target needs. Every dependency is a Debian package:
-# libboost1.81-dev, nlohmann-json3-dev, (optional) libssl-dev.
+# libboost1.81-dev, nlohmann-json3-dev, (optional) libssl-dev and libhiredis-dev.
 include(GNUInstallDirs)
 find_package(Boost 1.81 REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(Threads REQUIRED)
 if(SWITCHBOARD_WITH_OPENSSL)
   find_package(OpenSSL REQUIRED)
+endif()
+if(SWITCHBOARD_WITH_REDIS)
+  include(${CMAKE_CURRENT_LIST_DIR}/switchboard_hiredis.cmake)
+  if(NOT TARGET switchboard::hiredis)
+    message(FATAL_ERROR "SWITCHBOARD_WITH_REDIS needs hiredis (Debian libhiredis-dev)")
+  endif()
 endif()

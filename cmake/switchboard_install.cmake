@@ -24,4 +24,5 @@ write_basic_package_version_file(
 install(FILES
   ${PROJECT_BINARY_DIR}/switchboardConfig.cmake
   ${PROJECT_BINARY_DIR}/switchboardConfigVersion.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/switchboard_hiredis.cmake
   DESTINATION ${SWITCHBOARD_CMAKE_DIR})

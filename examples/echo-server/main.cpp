@@ -2,10 +2,12 @@
 // publishes events of type "broadcast" to every session (all join topic "broadcast").
 //
 //   switchboard-echo-server [--address A] [--port P] [--path /live] [--threads N]
-//                           [--cert FILE --key FILE [--tls-port P]]
+//                           [--cert FILE --key FILE [--tls-port P]] [--redis HOST:PORT]
 //
 // With --cert and --key (a PEM certificate chain and its key) it serves TLS (wss://,
-// https://) on --tls-port (default 8443) as well.
+// https://) on --tls-port (default 8443) as well. With --redis it is a node of a cluster
+// (server_options::backplane): its "broadcast" events reach the sessions of every echo
+// server on the same Redis.
 //
 // Distributed under the Boost Software License, Version 1.0.
 #include <switchboard/switchboard.hpp>
@@ -26,7 +28,7 @@ namespace {
 [[noreturn]] void usage(const std::string& problem) {
     std::cerr << "switchboard-echo-server: " << problem << "\n"
               << "usage: switchboard-echo-server [--address A] [--port P] [--path /live] [--threads N]\n"
-                 "                               [--cert FILE --key FILE [--tls-port P]]\n";
+                 "                               [--cert FILE --key FILE [--tls-port P]] [--redis HOST:PORT]\n";
     std::exit(2);
 }
 
@@ -47,6 +49,12 @@ int main(int argc, char** argv) {
             else if (arg == "--cert") options.tls.certificate_chain_file = value;
             else if (arg == "--key") options.tls.private_key_file = value;
             else if (arg == "--tls-port") options.tls.port = static_cast<unsigned short>(std::stoul(value));
+            else if (arg == "--redis") {
+                const auto colon = value.rfind(':');
+                options.backplane.host = value.substr(0, colon);
+                if (colon != std::string::npos)
+                    options.backplane.port = static_cast<unsigned short>(std::stoul(value.substr(colon + 1)));
+            }
             else usage("unknown option " + arg);
         } catch (const std::logic_error&) {
             usage("invalid value for " + arg + ": " + value);
@@ -73,6 +81,9 @@ int main(int argc, char** argv) {
     });
     server.on_close([](sb::session s, sb::error_code ec) {
         std::clog << "[echo-server] session " << s.id() << " closed" << (ec ? ": " + ec.message() : "") << std::endl;
+    });
+    server.on_backplane([](sb::error_code ec) {
+        std::clog << "[echo-server] backplane: " << (ec ? ec.message() : "linked to Redis") << std::endl;
     });
     try {
         server.start();

@@ -78,6 +78,15 @@ enum class error {
     /// new ones. (A 403 is not taken for it: proxies answer 403 to a transport they do
     /// not pass, and the client falls back.)
     unauthorized,
+    /// Publishes of other nodes of a cluster were lost on their way through the
+    /// backplane (server_options::backplane): Redis restarted without its data, a node
+    /// fell further behind than the cluster stream holds, or a node dropped publishes
+    /// it held while Redis was unreachable. The sessions that may have missed them are
+    /// sent a gap, which their clients report as replay_gap.
+    backplane_gap,
+    /// The backplane's link to Redis failed or was refused (server::on_backplane);
+    /// the server goes on serving its own clients and reconnects.
+    backplane_unavailable,
 };
 
 /// The error category of `switchboard::error`; its name is "switchboard".

@@ -157,6 +157,31 @@ struct server_tls_options {
     unsigned short port = 8443;
 };
 
+/** The backplane that joins servers into a cluster through Redis (needs a build with
+    `SWITCHBOARD_WITH_REDIS`; docs/decisions.md, "Backplane"): off while `host` is
+    empty. With it, `server::publish` and `server::broadcast` on any node reach the
+    sessions of every node of the cluster (the nodes that share `host`, `port` and
+    `prefix`), each once, in the order each node published.
+*/
+struct backplane_options {
+    /// Redis's host name or address; empty: no backplane.
+    std::string host{};
+    /// Redis's port.
+    unsigned short port = 6379;
+    /// Prefix of every key and stream: clusters that share one Redis differ in it.
+    std::string prefix = "switchboard:";
+    /// The most publishes a node holds while Redis is unreachable; beyond it the
+    /// oldest are dropped, and the other nodes report the loss (error::backplane_gap).
+    std::size_t max_pending = 10'000;
+    /// The length the cluster stream is kept to (approximately: Redis trims whole
+    /// blocks): a node that falls further behind (a long disconnect) misses the oldest
+    /// and reports the loss.
+    std::size_t max_stream = 100'000;
+    /// Reconnecting to Redis: the first delay, and the longest.
+    std::chrono::milliseconds reconnect_initial{100};
+    std::chrono::milliseconds reconnect_max{5'000};
+};
+
 /** Options of `server`; an aggregate with production defaults.
 
     @code
@@ -231,6 +256,8 @@ struct server_options {
     /// `Cache-Control: no-cache` (a browser revalidates and gets 304 while it is the
     /// same). Origins are checked as for every request (`allowed_origins`).
     bool serve_client_script = true;
+    /// A cluster of servers joined through Redis (see `backplane_options`).
+    backplane_options backplane{};
 };
 
 /// Throws `std::invalid_argument` naming the first option that makes no sense.

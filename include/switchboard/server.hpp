@@ -109,6 +109,16 @@ public:
     SWITCHBOARD_DECL void on_event(event_handler h);
     SWITCHBOARD_DECL void on_close(close_handler h);
 
+    /** Hears from the backplane (server_options::backplane): `ec` is success when its
+        link to Redis comes up, error::backplane_unavailable when it goes down (the
+        server goes on serving its own sessions, holds what it publishes, up to
+        backplane_options::max_pending, and reconnects with backoff), and
+        error::backplane_gap when publishes of other nodes were lost (the sessions that
+        may have missed them were sent a gap). Called on the server's io_context,
+        never under a lock; it must not throw.
+    */
+    SWITCHBOARD_DECL void on_backplane(std::function<void(error_code)> h);
+
     /// Takes a plain connection with a request for another path than the server's.
     using other_request_handler = std::function<void(boost::asio::ip::tcp::socket socket,
                                                      boost::beast::http::request<boost::beast::http::string_body> request,
@@ -164,7 +174,8 @@ public:
     /// Stops accepting and closes every connection and session. Idempotent.
     SWITCHBOARD_DECL void stop();
 
-    /** Sends `e` to every session that joined `topic`.
+    /** Sends `e` to every session that joined `topic`, on every node of the cluster
+        when there is a backplane (server_options::backplane).
 
         The event is serialized once and its bytes are shared by every subscriber.
         Safe from any thread; returns at once. Event types are checked as by
@@ -172,11 +183,15 @@ public:
     */
     SWITCHBOARD_DECL void publish(std::string_view topic, event e);
 
-    /// Sends `e` to every open session. Safe from any thread.
+    /// Sends `e` to every open session (of every node, with a backplane). Safe from any thread.
     SWITCHBOARD_DECL void broadcast(event e);
 
     /// The number of live sessions (connected or waiting for their client to resume).
     SWITCHBOARD_DECL std::size_t session_count() const;
+
+    /// The publishes this node holds until the backplane's link to Redis takes them
+    /// (0 without a backplane).
+    SWITCHBOARD_DECL std::size_t backplane_pending() const;
 
     /// The number of open connections.
     SWITCHBOARD_DECL std::size_t connection_count() const;

@@ -54,6 +54,7 @@ struct test_server {
             received.add(record);
         });
         server.on_close([this](switchboard::session, switchboard::error_code ec) { closed.add(ec); });
+        server.on_backplane([this](switchboard::error_code ec) { backplane.add(ec); });
         server.start();
     }
 
@@ -84,6 +85,7 @@ struct test_server {
     recorder<std::uint64_t> opened;
     recorder<switchboard::event> received;
     recorder<switchboard::error_code> closed;
+    recorder<switchboard::error_code> backplane; // server::on_backplane
     io_threads io;
     switchboard::server server;
 };

@@ -38,6 +38,8 @@ protected:
     ~lingering_connection() = default;
 };
 
+class backplane;
+
 class server_core : public std::enable_shared_from_this<server_core> {
 public:
     server_core(asio::io_context& ioc, server_options o);
@@ -54,6 +56,9 @@ public:
     std::function<void(asio::ip::tcp::socket, boost::beast::http::request<boost::beast::http::string_body>,
                        boost::beast::flat_buffer)>
         other_request;
+    // server::on_backplane (the backplane's link came up or went down, or publishes of
+    // other nodes were lost).
+    std::function<void(error_code)> on_backplane;
 
     // TLS from a context of the application's (before start).
     void use_tls(tls_context ctx) { tls_ = std::move(ctx); }
@@ -98,8 +103,11 @@ public:
 
     void join(const std::shared_ptr<server_session>& s, std::string topic);
     void leave(const std::shared_ptr<server_session>& s, std::string_view topic);
+    // To the sessions of every node (through the backplane, when there is one).
     void publish(std::string_view topic, event e);
     void broadcast(event e);
+    // Publishes that wait for the backplane's link to Redis (0 without a backplane).
+    std::size_t backplane_pending() const noexcept;
     // Sessions with queued sends (push_inbox said true) wait their turn for a drain.
     void schedule(std::shared_ptr<server_session> s) { schedule(&s, 1); }
     void schedule(std::vector<std::shared_ptr<server_session>>& due) { schedule(due.data(), due.size()); }
@@ -145,10 +153,17 @@ private:
     void accept_later(listener& l);
     void schedule(std::shared_ptr<server_session>* due, std::size_t n);
     void run_ready();
+    // To the sessions of this node only.
+    void publish_here(std::string_view topic, const shared_event& ev);
+    void broadcast_here(const shared_event& ev);
+    // Publishes of other nodes were lost: every session in session mode is sent a gap.
+    void backplane_lost();
+    void start_backplane();
 
     listener plain_;
     listener secure_;
     tls_context tls_; // the TLS listener's, when there is one
+    std::shared_ptr<backplane> backplane_; // server_options::backplane, when set (from start)
     std::shared_ptr<timer_wheel<wakeable>> wheel_;
     std::atomic<std::size_t> connections_{0};
     std::atomic<std::uint64_t> next_id_{1};

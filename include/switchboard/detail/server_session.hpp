@@ -121,7 +121,8 @@ public:
     std::shared_ptr<connection_base> connection() const noexcept { return conn_.lock(); }
     bool closed() const noexcept { return closed_; }
 
-    // On the strand: application requests.
+    // On the strand: application requests. (A null event: one that was lost on its
+    // way here; the session reports a gap of one in its place.)
     void send_now(const shared_event& ev);
     void close_now(error_code ec, std::string_view reason);
 
@@ -143,6 +144,8 @@ public:
 
 private:
     void deliver(event ev);
+    // Sends a window entry: the event, or a gap for an empty one.
+    static void send_entry(connection_base& c, sequence_number seq, const shared_event& ev);
     void maybe_ack();
     void arm_ack_timer();
     void finish(error_code ec);

@@ -46,6 +46,8 @@ public:
         case error::tls_failed: return "the TLS handshake failed";
         case error::certificate_rejected: return "the server's certificate was not accepted";
         case error::unauthorized: return "the server refused the client's credentials";
+        case error::backplane_gap: return "publishes of other nodes were lost on the backplane";
+        case error::backplane_unavailable: return "the backplane cannot reach Redis";
         }
         return "unknown switchboard error";
     }

@@ -69,6 +69,15 @@ SWITCHBOARD_DECL void validate(const server_options& o) {
 #ifndef SWITCHBOARD_WITH_OPENSSL
     require(o.tls.certificate_chain_file.empty(), "tls needs a build with SWITCHBOARD_WITH_OPENSSL");
 #endif
+#ifndef SWITCHBOARD_WITH_REDIS
+    require(o.backplane.host.empty(), "backplane needs a build with SWITCHBOARD_WITH_REDIS");
+#endif
+    require(o.backplane.max_pending > 0, "backplane.max_pending must be positive");
+    require(o.backplane.max_stream > 0, "backplane.max_stream must be positive");
+    require(o.backplane.reconnect_initial.count() > 0, "backplane.reconnect_initial must be positive");
+    require(o.backplane.reconnect_max >= o.backplane.reconnect_initial,
+            "backplane.reconnect_max must be at least backplane.reconnect_initial");
+    require(o.backplane.prefix.find_first_of(" \r\n") == std::string::npos, "backplane.prefix must be one word");
 }
 
 } // namespace switchboard

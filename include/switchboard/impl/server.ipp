@@ -47,6 +47,8 @@ SWITCHBOARD_DECL void server::on_authorize(std::function<authorization(const req
 SWITCHBOARD_DECL void server::on_open(open_handler h) { core_->on_open = std::move(h); }
 SWITCHBOARD_DECL void server::on_event(event_handler h) { core_->on_event = std::move(h); }
 SWITCHBOARD_DECL void server::on_close(close_handler h) { core_->on_close = std::move(h); }
+SWITCHBOARD_DECL void server::on_backplane(std::function<void(error_code)> h) { core_->on_backplane = std::move(h); }
+SWITCHBOARD_DECL std::size_t server::backplane_pending() const { return core_->backplane_pending(); }
 SWITCHBOARD_DECL void server::on_other_request(other_request_handler h) { core_->other_request = std::move(h); }
 SWITCHBOARD_DECL void server::start() { core_->start(); }
 SWITCHBOARD_DECL unsigned short server::port() const { return core_->port(); }

@@ -7,6 +7,9 @@
 #include <switchboard/detail/http_front.hpp>
 #include <switchboard/detail/server_core.hpp>
 #include <switchboard/detail/stream_connection.hpp>
+#ifdef SWITCHBOARD_WITH_REDIS
+#include <switchboard/detail/backplane.hpp>
+#endif
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -46,6 +49,58 @@ SWITCHBOARD_DECL void server_core::start() {
         throw std::invalid_argument("switchboard: server_options: listen_plain is false and no TLS is set up");
     if (options.listen_plain) listen(plain_, options.port);
     if (tls_) listen(secure_, options.tls.port);
+    if (!options.backplane.host.empty()) start_backplane();
+}
+
+SWITCHBOARD_DECL void server_core::start_backplane() {
+#ifdef SWITCHBOARD_WITH_REDIS
+    // (The handlers hold the core weakly: the backplane is the core's.)
+    std::weak_ptr<server_core> weak = shared_from_this();
+    const auto token = make_token();
+    backplane_ = std::make_shared<backplane>(
+        ioc, options.backplane, std::string(token.data(), token.size()),
+        backplane::handlers{
+            .deliver =
+                [weak](bool broadcast, std::string topic, event e) {
+                    auto self = weak.lock();
+                    if (!self) return;
+                    auto ev = std::make_shared<const event>(std::move(e));
+                    if (broadcast) self->broadcast_here(ev);
+                    else self->publish_here(topic, ev);
+                },
+            .lost =
+                [weak] {
+                    if (auto self = weak.lock()) self->backplane_lost();
+                },
+            .status =
+                [weak](error_code ec) {
+                    auto self = weak.lock();
+                    if (self && self->on_backplane && !self->silenced()) self->on_backplane(ec);
+                },
+        });
+    backplane_->start();
+#endif
+}
+
+SWITCHBOARD_DECL std::size_t server_core::backplane_pending() const noexcept {
+#ifdef SWITCHBOARD_WITH_REDIS
+    if (backplane_) return backplane_->pending();
+#endif
+    return 0;
+}
+
+SWITCHBOARD_DECL void server_core::backplane_lost() {
+    // Which of them the lost publishes were for is not known: each is told it may
+    // have missed one (a gap of one sequence number, docs/decisions.md "Backplane").
+    const shared_event lost; // (null: a lost event)
+    fan_out fan;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [token, s] : sessions_)
+            if (s->resumable()) fan.add(s, lost);
+    }
+    fan.run(*this, lost);
+    if (on_backplane && !silenced()) on_backplane(error::backplane_gap);
 }
 
 SWITCHBOARD_DECL void server_core::listen(listener& l, unsigned short port) {
@@ -129,6 +184,9 @@ SWITCHBOARD_DECL unsigned short server_core::tls_port() const {
 
 SWITCHBOARD_DECL void server_core::stop() {
     if (stopped_.exchange(true)) return;
+#ifdef SWITCHBOARD_WITH_REDIS
+    if (backplane_) backplane_->stop();
+#endif
     wheel_->stop(); // it turns on while connections still linger, then stops
     for (auto* l : {&plain_, &secure_})
         asio::post(l->acceptor.get_executor(), [self = shared_from_this(), l] {
@@ -336,6 +394,13 @@ SWITCHBOARD_DECL void server_core::leave(const std::shared_ptr<server_session>& 
 
 SWITCHBOARD_DECL void server_core::publish(std::string_view topic, event e) {
     auto ev = std::make_shared<const event>(std::move(e)); // serialized once, shared by every subscriber
+#ifdef SWITCHBOARD_WITH_REDIS
+    if (backplane_) backplane_->publish(false, topic, *ev);
+#endif
+    publish_here(topic, ev);
+}
+
+SWITCHBOARD_DECL void server_core::publish_here(std::string_view topic, const shared_event& ev) {
     fan_out fan;
     {
         std::lock_guard lock(mutex_);
@@ -349,6 +414,13 @@ SWITCHBOARD_DECL void server_core::publish(std::string_view topic, event e) {
 
 SWITCHBOARD_DECL void server_core::broadcast(event e) {
     auto ev = std::make_shared<const event>(std::move(e));
+#ifdef SWITCHBOARD_WITH_REDIS
+    if (backplane_) backplane_->publish(true, {}, *ev);
+#endif
+    broadcast_here(ev);
+}
+
+SWITCHBOARD_DECL void server_core::broadcast_here(const shared_event& ev) {
     fan_out fan;
     {
         std::lock_guard lock(mutex_);

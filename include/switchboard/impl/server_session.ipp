@@ -81,7 +81,7 @@ SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c,
         if (plan.ec) return close_now(plan.ec, "invalid resume point");
         if (plan.lost) c->send_control(proto::encode_gap(*plan.lost));
         sm_->out.for_each_after(plan.replay_after, [&](sequence_number seq, const shared_event& ev) {
-            c->send_event(seq, ev);
+            send_entry(*c, seq, ev);
         });
     }
     if (!opened_) {
@@ -197,11 +197,17 @@ SWITCHBOARD_DECL void server_session::arm_ack_timer() {
 SWITCHBOARD_DECL void server_session::send_now(const shared_event& ev) {
     if (closed_) return;
     if (!resumable_) {
-        if (auto c = conn_.lock()) c->send_event(0, ev);
+        if (auto c = conn_.lock(); c && ev) c->send_event(0, ev);
         return;
     }
-    const auto seq = sm_->out.push(ev, ev->data.size());
-    if (auto c = conn_.lock()) c->send_event(seq, ev);
+    const auto seq = sm_->out.push(ev, ev ? ev->data.size() : 0);
+    if (auto c = conn_.lock()) send_entry(*c, seq, ev);
+}
+
+SWITCHBOARD_DECL void server_session::send_entry(connection_base& c, sequence_number seq, const shared_event& ev) {
+    // (An empty entry is an event lost before it reached this session: a gap of one.)
+    if (ev) c.send_event(seq, ev);
+    else c.send_control(proto::encode_gap(gap{seq, seq}));
 }
 
 SWITCHBOARD_DECL void server_session::close_now(error_code ec, std::string_view reason) {

@@ -204,6 +204,7 @@ SWITCHBOARD_DECL void server_channel::answer_post(sequence_number last, std::uin
     const auto max = session_->options().max_batch_bytes;
     std::size_t bytes = 0;
     session_->window().for_each_after(last, [&](sequence_number seq, const shared_event& ev) {
+        if (!ev) return false; // (a lost event: the GET's answer reports the gap)
         if (bytes != 0 && bytes + ev->data.size() > max) return false;
         proto::append_framed_event(body, seq, *ev);
         bytes += ev->data.size() + 1;
@@ -238,6 +239,10 @@ SWITCHBOARD_DECL void server_channel::answer() {
     const auto max = session_->options().max_batch_bytes;
     bool any = false, more = false;
     if (!overflowed_) session_->window().for_each_after(std::max(acked_, covered_), [&](sequence_number seq, const shared_event& ev) {
+        if (!ev) { // lost before it reached the session
+            append_sse_control(body, proto::encode_gap(gap{seq, seq}));
+            return true;
+        }
         if (any && body.size() + ev->data.size() > max) {
             more = true;
             return false;

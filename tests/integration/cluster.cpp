@@ -1,0 +1,277 @@
+// A cluster of servers joined by the Redis backplane (server_options::backplane), against
+// real redis-servers: the shared one of the ctest fixture `redis`, and, where Redis is
+// to restart, one of the test's own. Every case runs over every transport.
+// Distributed under the Boost Software License, Version 1.0.
+#include "fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#ifdef SWITCHBOARD_WITH_REDIS
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <random>
+
+using namespace harness;
+using namespace std::chrono_literals;
+namespace sb = switchboard;
+
+namespace {
+
+unsigned short shared_redis_port() {
+    std::ifstream in(SWITCHBOARD_TEST_REDIS_DIR "/port");
+    unsigned short port = 0;
+    in >> port;
+    REQUIRE(port != 0);
+    return port;
+}
+
+// Keys of their own for each test: tests share the fixture's Redis.
+std::string fresh_prefix() {
+    static std::atomic<int> n{0};
+    return "sbtest:" + std::to_string(std::random_device{}()) + ":" + std::to_string(++n) + ":";
+}
+
+sb::server_options node_options(unsigned short redis_port, const std::string& prefix) {
+    sb::server_options o;
+    o.backplane.host = "127.0.0.1";
+    o.backplane.port = redis_port;
+    o.backplane.prefix = prefix;
+    o.backplane.reconnect_initial = 20ms;
+    o.backplane.reconnect_max = 200ms;
+    return o;
+}
+
+std::size_t count(const recorder<sb::error_code>& r, sb::error_code ec) {
+    std::size_t n = 0;
+    for (const auto& e : r.items()) n += e == ec;
+    return n;
+}
+bool has(const recorder<sb::error_code>& r, sb::error_code ec) { return count(r, ec) > 0; }
+
+// A node whose backplane is linked (it reads the cluster's stream from here on).
+void wait_linked(test_server& node) {
+    REQUIRE(wait_until([&] { return has(node.backplane, {}); }));
+}
+
+// `n` clients on `node` that joined topic "news".
+template <class Transport>
+std::vector<std::unique_ptr<test_client<Transport>>> subscribers(test_server& node, int n, unsigned short via = 0) {
+    std::vector<std::unique_ptr<test_client<Transport>>> clients;
+    const auto before = node.received.size();
+    for (int i = 0; i < n; ++i) {
+        clients.push_back(std::make_unique<test_client<Transport>>(node.io.ioc, node.template url<Transport>(via)));
+        clients.back()->connect();
+        clients.back()->send({.type = "join", .data = "news"});
+    }
+    REQUIRE(wait_until([&] { return node.received.size() >= before + static_cast<std::size_t>(n); }));
+    return clients;
+}
+
+// The events of `got` by publisher ("<publisher>:<n>"), in the order received.
+std::map<std::string, std::vector<std::string>> by_publisher(const std::vector<sb::event>& got) {
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& e : got) {
+        const auto colon = e.data.find(':');
+        out[e.data.substr(0, colon)].push_back(e.data.substr(colon + 1));
+    }
+    return out;
+}
+
+// A redis-server of the test's own, on a free port, that can be restarted without its
+// data (as a crash of a Redis without persistence does).
+class own_redis {
+public:
+    own_redis() : dir_(std::string(SWITCHBOARD_TEST_REDIS_DIR) + "-own-" + std::to_string(std::random_device{}())) {
+        start();
+        std::ifstream in(dir_ + "/port");
+        in >> port_;
+        REQUIRE(port_ != 0);
+    }
+    ~own_redis() { stop(); }
+    unsigned short port() const { return port_; }
+    void stop() { run("stop"); }
+    // Stops it and starts it again on the same port, empty.
+    void restart() {
+        const auto port = std::to_string(port_);
+        const std::string cmd = "redis-cli -p " + port + " shutdown nosave >/dev/null 2>&1; "
+                                "for i in $(seq 100); do redis-cli -p " + port + " ping >/dev/null 2>&1 || break; sleep 0.05; done; "
+                                "redis-server --port " + port + " --bind 127.0.0.1 --save '' --appendonly no --daemonize yes"
+                                " --pidfile " + dir_ + "/pid --logfile " + dir_ + "/log --dir " + dir_ + " && "
+                                "for i in $(seq 100); do redis-cli -p " + port + " ping >/dev/null 2>&1 && exit 0; sleep 0.05; done; exit 1";
+        REQUIRE(std::system(("bash -c '" + escape(cmd) + "'").c_str()) == 0);
+    }
+
+private:
+    static std::string escape(const std::string& s) { // for bash -c '...'
+        std::string out;
+        for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+        return out;
+    }
+    void start() { run("start"); }
+    void run(const char* what) {
+        const std::string cmd = std::string("bash ") + SWITCHBOARD_TEST_SOURCE_DIR + "/redis/server.sh " + what + " " + dir_;
+        REQUIRE(std::system(cmd.c_str()) == 0);
+    }
+    std::string dir_;
+    unsigned short port_ = 0;
+};
+
+} // namespace
+
+TEMPLATE_TEST_CASE("cluster: a publish on any node reaches every subscriber of every node once, in its node's order",
+                   "[redis]", SWITCHBOARD_TRANSPORTS) {
+    const auto prefix = fresh_prefix();
+    const auto port = shared_redis_port();
+    test_server a(node_options(port, prefix)), b(node_options(port, prefix)), c(node_options(port, prefix));
+    std::array<test_server*, 3> nodes{&a, &b, &c};
+    for (auto* n : nodes) wait_linked(*n);
+    std::vector<std::unique_ptr<test_client<TestType>>> clients;
+    for (auto* n : nodes)
+        for (auto& cl : subscribers<TestType>(*n, 3)) clients.push_back(std::move(cl));
+    constexpr int each = 100;
+    // Interleaved, from the test's thread and from each node's own threads at once.
+    std::vector<std::thread> publishers;
+    for (std::size_t p = 0; p < nodes.size(); ++p)
+        publishers.emplace_back([&, p] {
+            for (int i = 1; i <= each; ++i)
+                nodes[p]->server.publish("news", {.type = "news", .data = std::to_string(p) + ":" + std::to_string(i)});
+        });
+    for (auto& t : publishers) t.join();
+    nodes[1]->server.broadcast({.type = "all", .data = "b:1"});
+    for (auto& cl : clients) {
+        REQUIRE(wait_until([&] { return cl->events.size() >= 3 * each + 1; }, 30s));
+        const auto got = by_publisher(cl->events.items());
+        CHECK(got.at("0") == numbered(1, each));
+        CHECK(got.at("1") == numbered(1, each));
+        CHECK(got.at("2") == numbered(1, each));
+        CHECK(got.at("b") == std::vector<std::string>{"1"});
+        CHECK(cl->gaps.size() == 0);
+    }
+    std::this_thread::sleep_for(100ms); // nothing more comes
+    for (auto& cl : clients) CHECK(cl->events.size() == 3 * each + 1);
+    for (auto* n : nodes) CHECK_FALSE(has(n->backplane, sb::error::backplane_gap));
+}
+
+TEMPLATE_TEST_CASE("cluster: a node cut off from Redis holds its publishes and sends them once when back",
+                   "[redis]", SWITCHBOARD_TRANSPORTS) {
+    const auto prefix = fresh_prefix();
+    tcp_proxy to_redis(shared_redis_port()); // node a's link to Redis
+    test_server a(node_options(to_redis.port(), prefix)), b(node_options(shared_redis_port(), prefix));
+    wait_linked(a);
+    wait_linked(b);
+    auto on_a = subscribers<TestType>(a, 1);
+    auto on_b = subscribers<TestType>(b, 1);
+    to_redis.block(true);
+    to_redis.cut();
+    REQUIRE(wait_until([&] { return has(a.backplane, sb::error::backplane_unavailable); }));
+    for (int i = 1; i <= 50; ++i) a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
+    for (int i = 1; i <= 50; ++i) b.server.publish("news", {.type = "news", .data = "b:" + std::to_string(i)});
+    CHECK(wait_until([&] { return a.server.backplane_pending() == 50; }));
+    // Its own subscribers have them at once; the other node's, once the link is back.
+    REQUIRE(wait_until([&] { return on_a[0]->events.size() >= 50; }));
+    std::this_thread::sleep_for(100ms);
+    CHECK(on_b[0]->events.size() == 50); // b's own
+    to_redis.block(false);
+    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 100 && on_a[0]->events.size() >= 100; }));
+    std::this_thread::sleep_for(100ms);
+    for (auto* cl : {on_a[0].get(), on_b[0].get()}) {
+        const auto got = by_publisher(cl->events.items());
+        CHECK(got.at("a") == numbered(1, 50));
+        CHECK(got.at("b") == numbered(1, 50));
+        CHECK(cl->events.size() == 100);
+        CHECK(cl->gaps.size() == 0);
+    }
+    CHECK(wait_until([&] { return a.server.backplane_pending() == 0; }));
+    CHECK_FALSE(has(b.backplane, sb::error::backplane_gap));
+    CHECK_FALSE(has(a.backplane, sb::error::backplane_gap));
+}
+
+TEMPLATE_TEST_CASE("cluster: publishes beyond backplane.max_pending are dropped oldest first, and the loss is reported",
+                   "[redis]", SWITCHBOARD_TRANSPORTS) {
+    const auto prefix = fresh_prefix();
+    tcp_proxy to_redis(shared_redis_port());
+    auto oa = node_options(to_redis.port(), prefix);
+    oa.backplane.max_pending = 10;
+    test_server a(oa), b(node_options(shared_redis_port(), prefix));
+    wait_linked(a);
+    wait_linked(b);
+    auto on_b = subscribers<TestType>(b, 1);
+    a.server.publish("news", {.type = "news", .data = "a:1"}); // b has seen a publisher's first
+    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 1; }));
+    to_redis.block(true);
+    to_redis.cut();
+    REQUIRE(wait_until([&] { return has(a.backplane, sb::error::backplane_unavailable); }));
+    for (int i = 2; i <= 31; ++i) a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
+    CHECK(wait_until([&] { return a.server.backplane_pending() == 10; }));
+    to_redis.block(false);
+    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 11; }));
+    REQUIRE(wait_until([&] { return on_b[0]->gaps.size() >= 1; }));
+    std::this_thread::sleep_for(100ms);
+    auto expected = std::vector<std::string>{"1"};
+    for (int i = 22; i <= 31; ++i) expected.push_back(std::to_string(i));
+    CHECK(by_publisher(on_b[0]->events.items()).at("a") == expected);
+    CHECK(on_b[0]->gaps.size() == 1);
+    CHECK(has(b.backplane, sb::error::backplane_gap));
+}
+
+TEMPLATE_TEST_CASE("cluster: a node further behind than the stream holds reports the loss", "[redis]",
+                   SWITCHBOARD_TRANSPORTS) {
+    const auto prefix = fresh_prefix();
+    tcp_proxy to_redis(shared_redis_port()); // node b's link
+    auto oa = node_options(shared_redis_port(), prefix);
+    oa.backplane.max_stream = 100;
+    test_server a(oa), b(node_options(to_redis.port(), prefix));
+    wait_linked(a);
+    wait_linked(b);
+    auto on_b = subscribers<TestType>(b, 1);
+    to_redis.block(true);
+    to_redis.cut();
+    REQUIRE(wait_until([&] { return has(b.backplane, sb::error::backplane_unavailable); }));
+    for (int i = 1; i <= 1000; ++i) a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
+    REQUIRE(wait_until([&] { return a.server.backplane_pending() == 0; }));
+    to_redis.block(false);
+    REQUIRE(wait_until([&] { return has(b.backplane, sb::error::backplane_gap); }));
+    REQUIRE(wait_until([&] { return on_b[0]->gaps.size() >= 1; }));
+    // What the stream still held came, in order, and the newest last.
+    REQUIRE(wait_until([&] {
+        const auto got = on_b[0]->events.items();
+        return !got.empty() && got.back().data == "a:1000";
+    }));
+    const auto got = by_publisher(on_b[0]->events.items()).at("a");
+    CHECK(got.size() < 1000);
+    CHECK(std::is_sorted(got.begin(), got.end(), [](const auto& x, const auto& y) { return std::stoi(x) < std::stoi(y); }));
+}
+
+TEMPLATE_TEST_CASE("cluster: Redis restarted without its data is a new epoch, reported as a gap, and the cluster goes on",
+                   "[redis]", SWITCHBOARD_TRANSPORTS) {
+    own_redis redis;
+    const auto prefix = fresh_prefix();
+    test_server a(node_options(redis.port(), prefix)), b(node_options(redis.port(), prefix));
+    wait_linked(a);
+    wait_linked(b);
+    auto on_b = subscribers<TestType>(b, 1);
+    a.server.publish("news", {.type = "news", .data = "a:1"});
+    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 1; }));
+    redis.restart();
+    REQUIRE(wait_until([&] { return has(b.backplane, sb::error::backplane_gap); }));
+    REQUIRE(wait_until([&] { return on_b[0]->gaps.size() >= 1; }));
+    // Both linked again: what a publishes now reaches b.
+    REQUIRE(wait_until([&] { return count(a.backplane, {}) >= 2 && count(b.backplane, {}) >= 2; }));
+    for (int i = 2; i <= 10; ++i) a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
+    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 10; }));
+    CHECK(by_publisher(on_b[0]->events.items()).at("a") == numbered(1, 10));
+}
+
+TEST_CASE("cluster: a node whose Redis is not there serves its own clients and says why", "[redis]") {
+    auto o = node_options(1, fresh_prefix()); // nothing listens on port 1
+    test_server a(o);
+    REQUIRE(wait_until([&] { return has(a.backplane, sb::error::backplane_unavailable); }));
+    auto on_a = subscribers<sb::websocket>(a, 1);
+    a.server.publish("news", {.type = "news", .data = "a:1"});
+    REQUIRE(wait_until([&] { return on_a[0]->events.size() >= 1; }));
+    CHECK(wait_until([&] { return a.server.backplane_pending() == 1; }));
+}
+
+#endif
