@@ -180,6 +180,11 @@ struct backplane_options {
     /// Reconnecting to Redis: the first delay, and the longest.
     std::chrono::milliseconds reconnect_initial{100};
     std::chrono::milliseconds reconnect_max{5'000};
+    /// A link to Redis that answers nothing for this long (an append unanswered, a
+    /// read not back) is taken for down, closed and made again.
+    std::chrono::milliseconds timeout{5'000};
+    /// Sent with AUTH when not empty (Redis's `requirepass`).
+    std::string password{};
 };
 
 /** Options of `server`; an aggregate with production defaults.

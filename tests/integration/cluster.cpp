@@ -55,7 +55,7 @@ void wait_linked(test_server& node) {
     REQUIRE(wait_until([&] { return has(node.backplane, {}); }));
 }
 
-// `n` clients on `node` that joined topic "news".
+// `n` clients on `node` that joined topic "news" (each has got one event: "ready:1").
 template <class Transport>
 std::vector<std::unique_ptr<test_client<Transport>>> subscribers(test_server& node, int n, unsigned short via = 0) {
     std::vector<std::unique_ptr<test_client<Transport>>> clients;
@@ -64,8 +64,12 @@ std::vector<std::unique_ptr<test_client<Transport>>> subscribers(test_server& no
         clients.push_back(std::make_unique<test_client<Transport>>(node.io.ioc, node.template url<Transport>(via)));
         clients.back()->connect();
         clients.back()->send({.type = "join", .data = "news"});
+        // Its echo comes through the stream after the join: once it is back, the join
+        // has taken effect.
+        clients.back()->send({.type = "echo", .data = "ready:1"});
     }
-    REQUIRE(wait_until([&] { return node.received.size() >= before + static_cast<std::size_t>(n); }));
+    REQUIRE(wait_until([&] { return node.received.size() >= before + 2 * static_cast<std::size_t>(n); }));
+    for (auto& c : clients) REQUIRE(wait_until([&] { return c->events.size() >= 1; }));
     return clients;
 }
 
@@ -92,6 +96,10 @@ public:
     ~own_redis() { stop(); }
     unsigned short port() const { return port_; }
     void stop() { run("stop"); }
+    // Runs redis-cli with `args` against it.
+    void cli(const std::string& args) {
+        REQUIRE(std::system(("redis-cli -p " + std::to_string(port_) + " " + args + " >/dev/null").c_str()) == 0);
+    }
     // Stops it and starts it again on the same port, empty.
     void restart() {
         const auto port = std::to_string(port_);
@@ -141,7 +149,7 @@ TEMPLATE_TEST_CASE("cluster: a publish on any node reaches every subscriber of e
     for (auto& t : publishers) t.join();
     nodes[1]->server.broadcast({.type = "all", .data = "b:1"});
     for (auto& cl : clients) {
-        REQUIRE(wait_until([&] { return cl->events.size() >= 3 * each + 1; }, 30s));
+        REQUIRE(wait_until([&] { return cl->events.size() >= 3 * each + 2; }, 30s));
         const auto got = by_publisher(cl->events.items());
         CHECK(got.at("0") == numbered(1, each));
         CHECK(got.at("1") == numbered(1, each));
@@ -150,8 +158,41 @@ TEMPLATE_TEST_CASE("cluster: a publish on any node reaches every subscriber of e
         CHECK(cl->gaps.size() == 0);
     }
     std::this_thread::sleep_for(100ms); // nothing more comes
-    for (auto& cl : clients) CHECK(cl->events.size() == 3 * each + 1);
+    for (auto& cl : clients) CHECK(cl->events.size() == 3 * each + 2);
     for (auto* n : nodes) CHECK_FALSE(has(n->backplane, sb::error::backplane_gap));
+}
+
+TEMPLATE_TEST_CASE("cluster: a session's own sends, its joins and the publishes it gets keep their order", "[redis]",
+                   SWITCHBOARD_TRANSPORTS) {
+    const auto prefix = fresh_prefix();
+    const auto port = shared_redis_port();
+    test_server a(node_options(port, prefix)), b(node_options(port, prefix));
+    wait_linked(a);
+    wait_linked(b);
+    test_client<TestType> c(a.io.ioc, a.template url<TestType>());
+    c.connect();
+    // Each event of the client is echoed (a send to its session), or published to
+    // "news" (which it joined first): every one goes through the stream, in order.
+    c.send({.type = "join", .data = "news"});
+    for (int i = 1; i <= 50; ++i) {
+        c.send({.type = "echo", .data = "e" + std::to_string(i)});
+        c.send({.type = "publish", .data = "p" + std::to_string(i)});
+    }
+    REQUIRE(wait_until([&] { return c.events.size() >= 100; }));
+    std::vector<std::string> expected;
+    for (int i = 1; i <= 50; ++i) {
+        expected.push_back("e" + std::to_string(i));
+        expected.push_back("p" + std::to_string(i));
+    }
+    CHECK(data_of(c.events.items()) == expected);
+    // A leave takes effect in order too: the publish after it does not come.
+    c.send({.type = "leave", .data = "news"});
+    c.send({.type = "publish", .data = "after leave"});
+    c.send({.type = "echo", .data = "last"});
+    REQUIRE(wait_until([&] { return c.events.size() >= 101; }));
+    std::this_thread::sleep_for(100ms);
+    CHECK(c.events.size() == 101);
+    CHECK(c.events.items().back().data == "last");
 }
 
 TEMPLATE_TEST_CASE("cluster: a node cut off from Redis holds its publishes and sends them once when back",
@@ -169,18 +210,19 @@ TEMPLATE_TEST_CASE("cluster: a node cut off from Redis holds its publishes and s
     for (int i = 1; i <= 50; ++i) a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
     for (int i = 1; i <= 50; ++i) b.server.publish("news", {.type = "news", .data = "b:" + std::to_string(i)});
     CHECK(wait_until([&] { return a.server.backplane_pending() == 50; }));
-    // Its own subscribers have them at once; the other node's, once the link is back.
-    REQUIRE(wait_until([&] { return on_a[0]->events.size() >= 50; }));
+    // The stream orders every node's sends, its own too: a's wait for the link.
+    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 51; })); // b's own
     std::this_thread::sleep_for(100ms);
-    CHECK(on_b[0]->events.size() == 50); // b's own
+    CHECK(on_a[0]->events.size() == 1);
+    CHECK(on_b[0]->events.size() == 51);
     to_redis.block(false);
-    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 100 && on_a[0]->events.size() >= 100; }));
+    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 101 && on_a[0]->events.size() >= 101; }));
     std::this_thread::sleep_for(100ms);
     for (auto* cl : {on_a[0].get(), on_b[0].get()}) {
         const auto got = by_publisher(cl->events.items());
         CHECK(got.at("a") == numbered(1, 50));
         CHECK(got.at("b") == numbered(1, 50));
-        CHECK(cl->events.size() == 100);
+        CHECK(cl->events.size() == 101);
         CHECK(cl->gaps.size() == 0);
     }
     CHECK(wait_until([&] { return a.server.backplane_pending() == 0; }));
@@ -199,14 +241,14 @@ TEMPLATE_TEST_CASE("cluster: publishes beyond backplane.max_pending are dropped 
     wait_linked(b);
     auto on_b = subscribers<TestType>(b, 1);
     a.server.publish("news", {.type = "news", .data = "a:1"}); // b has seen a publisher's first
-    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 1; }));
+    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 2; }));
     to_redis.block(true);
     to_redis.cut();
     REQUIRE(wait_until([&] { return has(a.backplane, sb::error::backplane_unavailable); }));
     for (int i = 2; i <= 31; ++i) a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
     CHECK(wait_until([&] { return a.server.backplane_pending() == 10; }));
     to_redis.block(false);
-    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 11; }));
+    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 12; }));
     REQUIRE(wait_until([&] { return on_b[0]->gaps.size() >= 1; }));
     std::this_thread::sleep_for(100ms);
     auto expected = std::vector<std::string>{"1"};
@@ -235,10 +277,16 @@ TEMPLATE_TEST_CASE("cluster: a node further behind than the stream holds reports
     REQUIRE(wait_until([&] { return has(b.backplane, sb::error::backplane_gap); }));
     REQUIRE(wait_until([&] { return on_b[0]->gaps.size() >= 1; }));
     // What the stream still held came, in order, and the newest last.
-    REQUIRE(wait_until([&] {
+    const bool newest_came = wait_until([&] {
         const auto got = on_b[0]->events.items();
         return !got.empty() && got.back().data == "a:1000";
-    }));
+    });
+    if (!newest_came) {
+        const auto got = on_b[0]->events.items();
+        UNSCOPED_INFO("b's subscriber got " << got.size() << " events, the last " << (got.empty() ? "" : got.back().data)
+                                            << "; gaps " << on_b[0]->gaps.size());
+    }
+    REQUIRE(newest_came);
     const auto got = by_publisher(on_b[0]->events.items()).at("a");
     CHECK(got.size() < 1000);
     CHECK(std::is_sorted(got.begin(), got.end(), [](const auto& x, const auto& y) { return std::stoi(x) < std::stoi(y); }));
@@ -253,25 +301,65 @@ TEMPLATE_TEST_CASE("cluster: Redis restarted without its data is a new epoch, re
     wait_linked(b);
     auto on_b = subscribers<TestType>(b, 1);
     a.server.publish("news", {.type = "news", .data = "a:1"});
-    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 1; }));
+    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 2; }));
     redis.restart();
     REQUIRE(wait_until([&] { return has(b.backplane, sb::error::backplane_gap); }));
     REQUIRE(wait_until([&] { return on_b[0]->gaps.size() >= 1; }));
     // Both linked again: what a publishes now reaches b.
     REQUIRE(wait_until([&] { return count(a.backplane, {}) >= 2 && count(b.backplane, {}) >= 2; }));
     for (int i = 2; i <= 10; ++i) a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
-    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 10; }));
+    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 11; }));
     CHECK(by_publisher(on_b[0]->events.items()).at("a") == numbered(1, 10));
 }
 
-TEST_CASE("cluster: a node whose Redis is not there serves its own clients and says why", "[redis]") {
+TEST_CASE("cluster: a node whose Redis is not there takes clients, holds what it sends and says why", "[redis]") {
     auto o = node_options(1, fresh_prefix()); // nothing listens on port 1
     test_server a(o);
     REQUIRE(wait_until([&] { return has(a.backplane, sb::error::backplane_unavailable); }));
-    auto on_a = subscribers<sb::websocket>(a, 1);
+    // It takes clients and their events; what it sends waits for Redis (the stream
+    // orders every send of the cluster).
+    test_client<sb::websocket> c(a.io.ioc, a.url<sb::websocket>());
+    c.connect();
+    c.send({.type = "echo", .data = "1"});
+    REQUIRE(wait_until([&] { return a.received.size() >= 1; }));
     a.server.publish("news", {.type = "news", .data = "a:1"});
-    REQUIRE(wait_until([&] { return on_a[0]->events.size() >= 1; }));
-    CHECK(wait_until([&] { return a.server.backplane_pending() == 1; }));
+    CHECK(wait_until([&] { return a.server.backplane_pending() == 2; }));
+    std::this_thread::sleep_for(100ms);
+    CHECK(c.events.size() == 0);
+}
+
+TEST_CASE("cluster: a Redis that stops answering is left after backplane.timeout, and what waited goes once it answers",
+          "[redis]") {
+    own_redis redis;
+    const auto prefix = fresh_prefix();
+    auto o = node_options(redis.port(), prefix);
+    o.backplane.timeout = 300ms;
+    test_server a(o), b(node_options(redis.port(), prefix));
+    wait_linked(a);
+    wait_linked(b);
+    auto on_b = subscribers<sb::websocket>(b, 1);
+    redis.cli("CLIENT PAUSE 1500 ALL"); // (connections stay open: nothing answers)
+    a.server.publish("news", {.type = "news", .data = "a:1"});
+    REQUIRE(wait_until([&] { return has(a.backplane, sb::error::backplane_unavailable); }, 1400ms));
+    REQUIRE(wait_until([&] { return count(a.backplane, {}) >= 2; }));
+    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 2; }));
+    std::this_thread::sleep_for(100ms);
+    CHECK(by_publisher(on_b[0]->events.items()).at("a") == numbered(1, 1));
+    CHECK_FALSE(has(b.backplane, sb::error::backplane_gap));
+}
+
+TEST_CASE("cluster: backplane.password is sent with AUTH, and a wrong one keeps the node unlinked", "[redis]") {
+    own_redis redis;
+    redis.cli("CONFIG SET requirepass s3cret");
+    const auto prefix = fresh_prefix();
+    auto right = node_options(redis.port(), prefix), wrong = right;
+    right.backplane.password = "s3cret";
+    wrong.backplane.password = "guess";
+    test_server a(right), b(wrong);
+    wait_linked(a);
+    REQUIRE(wait_until([&] { return has(b.backplane, sb::error::backplane_unavailable); }));
+    std::this_thread::sleep_for(300ms);
+    CHECK_FALSE(has(b.backplane, {}));
 }
 
 #endif

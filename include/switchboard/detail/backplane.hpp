@@ -5,12 +5,16 @@
 #define SWITCHBOARD_DETAIL_BACKPLANE_HPP
 
 // The cluster's backplane (server_options::backplane; docs/decisions.md, "Backplane"):
-// every node appends what it publishes to one Redis stream, and reads what the others
-// appended. The stream is the truth: a node reads from where it stopped, so nothing
-// between two reads is missed, and an entry sent twice (re-sent after a reconnect) is
-// seen once by its publisher's counter. What cannot be read any more (Redis lost its
-// data: a new epoch; the stream was trimmed past a node's position; a publisher dropped
-// publishes it held while Redis was unreachable) is reported, never skipped silently.
+// one Redis stream orders everything the nodes do to sessions. A node appends what it
+// publishes, broadcasts, sends to a session, and each join and leave; every node reads
+// the whole stream, its own entries included, and applies each entry to the sessions it
+// holds, in stream order. So every node that holds a session numbers its events alike.
+// The stream is the truth: a node reads from where it stopped, so nothing between two
+// reads is missed; an append is idempotent (a script keeps each node's last counter),
+// so what is re-sent after a reconnect is in the stream once. What cannot be read any
+// more (Redis lost its data: a new epoch; the stream was trimmed past a node's position;
+// a node dropped entries it held while Redis was unreachable) is reported, never skipped
+// silently.
 //
 // Two connections: one that appends (pipelined), one that waits in XREAD BLOCK (the
 // doorbell is the stream itself: a blocked XREAD returns as soon as an entry is added).
@@ -23,7 +27,10 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -36,17 +43,56 @@ namespace switchboard::detail {
 
 class backplane : public std::enable_shared_from_this<backplane> {
 public:
+    // What an entry does (the field "k").
+    enum class kind : char {
+        publish = 't',   // to the sessions that joined `topic`
+        broadcast = 'b', // to every session
+        send = 's',      // to the session `session`
+        join = 'j',      // `session` joins `topic`
+        leave = 'l',     // `session` leaves `topic`
+    };
+    struct entry {
+        kind k = kind::publish;
+        std::string topic;
+        std::string session; // the session's cluster id
+        event e;
+    };
+
     struct handlers {
-        // An event another node published (broadcast: to every session; else to `topic`).
-        std::function<void(bool broadcast, std::string topic, event e)> deliver;
-        // Publishes of other nodes were lost (see above).
+        // An entry read from the stream, in stream order (this node's own included).
+        std::function<void(entry)> apply;
+        // Entries were lost (see above).
         std::function<void()> lost;
         // The link to Redis came up (success) or went down (error::backplane_unavailable).
         std::function<void(error_code)> status;
     };
 
+    // Appends an entry once: a counter at or below the node's last is not appended
+    // again (a re-send after a reconnect). Each entry gets the cluster's next number
+    // ("g"): a reader that finds one missing knows entries it never read were lost. The
+    // node's counter key expires a day after its last append.
+    //   KEYS: stream, the node's counter key, the cluster's number key
+    //   ARGV: node, counter, maxlen, ttl (ms), fields...
+    static constexpr const char* append_script = R"lua(
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+local c = tonumber(ARGV[2])
+if c <= last then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
+local g = redis.call('INCR', KEYS[3])
+local args = {'XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'n', ARGV[1], 'c', ARGV[2], 'g', g}
+for i = 5, #ARGV do args[#args + 1] = ARGV[i] end
+redis.call(unpack(args))
+return 1
+)lua";
+    static constexpr const char* counter_ttl_ms = "86400000";
+
     // Entries read at once (a node behind by more reads in several rounds).
     static constexpr std::size_t read_batch = 1000;
+    // Appends sent and not yet answered, at most (the rest waits in the queue, which
+    // max_pending bounds).
+    static constexpr std::size_t max_in_flight = 1024;
+    // The other nodes remembered (the last counter of each, to skip a re-sent entry).
+    static constexpr std::size_t max_nodes_remembered = 4096;
 
     backplane(asio::io_context& ioc, backplane_options o, std::string node, handlers h)
         : strand_(asio::make_strand(ioc)),
@@ -54,8 +100,11 @@ public:
           node_(std::move(node)),
           stream_(options_.prefix + "stream"),
           epoch_key_(options_.prefix + "epoch"),
+          number_key_(options_.prefix + "number"),
+          counter_key_(options_.prefix + "counter:" + node_),
           handlers_(std::move(h)),
           retry_(strand_),
+          watchdog_(strand_),
           backoff_(reconnect_options{.initial_delay = options_.reconnect_initial,
                                      .max_delay = options_.reconnect_max,
                                      .stable_after = std::chrono::seconds(10)}) {}
@@ -63,7 +112,10 @@ public:
     const std::string& node() const noexcept { return node_; }
 
     void start() {
-        asio::post(strand_, [self = shared_from_this()] { self->connect(); });
+        asio::post(strand_, [self = shared_from_this()] {
+            self->connect();
+            self->watch();
+        });
     }
 
     // Ends both connections; nothing is called back any more. What is still pending is
@@ -72,130 +124,142 @@ public:
         asio::post(strand_, [self = shared_from_this()] {
             self->stopped_ = true;
             self->retry_.cancel();
+            self->watchdog_.cancel();
             self->drop_links();
             self->handlers_ = {};
         });
     }
 
-    // Appends a publish of this node (from any thread): in the order of the calls.
-    void publish(bool broadcast, std::string_view topic, const event& e) {
-        std::vector<std::string> args{"XADD", stream_, "MAXLEN", "~", std::to_string(options_.max_stream), "*",
-                                      "n", node_, "c", {}, "k", broadcast ? "b" : "t", "t", std::string(topic),
-                                      "y", e.type, "d", e.data, "b", e.binary ? "1" : "0", "i", e.id};
+    // Appends an entry (from any thread): in the order of the calls.
+    void append(kind k, std::string_view topic, std::string_view session, const event& e) {
+        // EVALSHA <sha> 3 <stream> <counter key> <number key> <node> <counter> <maxlen> <ttl> fields...
+        std::vector<std::string> args{"EVALSHA", {}, "3", stream_, counter_key_, number_key_, node_, {},
+                                      std::to_string(options_.max_stream), counter_ttl_ms,
+                                      "k", std::string(1, static_cast<char>(k))};
+        if (!topic.empty()) args.insert(args.end(), {"t", std::string(topic)});
+        if (!session.empty()) args.insert(args.end(), {"s", std::string(session)});
+        if (k == kind::publish || k == kind::broadcast || k == kind::send)
+            args.insert(args.end(), {"y", e.type, "d", e.data, "b", e.binary ? "1" : "0", "i", e.id});
         asio::post(strand_, [self = shared_from_this(), args = std::move(args)]() mutable {
             if (self->stopped_) return;
             const auto c = ++self->counter_;
-            args[9] = std::to_string(c);
-            // Full: the oldest goes (the other nodes see its number missing: a gap).
-            if (self->pending_.size() >= self->options_.max_pending) self->pending_.pop_front();
-            self->pending_.push_back({c, std::move(args)});
+            args[7] = std::to_string(c);
+            std::uint64_t dropped = 0;
+            // Full: the oldest goes, and the entry after it tells the readers (a gap).
+            if (self->pending_.size() >= self->options_.max_pending) {
+                dropped = self->pending_.front().dropped_before + 1;
+                self->pending_.pop_front();
+                if (!self->pending_.empty()) {
+                    self->pending_.front().dropped_before += dropped;
+                    dropped = 0;
+                }
+            }
+            self->pending_.push_back({c, dropped, std::move(args)});
             self->flush();
         });
     }
 
-    // How many publishes wait to be appended (for tests and monitoring; on any thread,
+    // How many entries wait to be appended (for tests and monitoring; on any thread,
     // an estimate).
     std::size_t pending() const noexcept { return pending_size_.load(std::memory_order_relaxed); }
 
 private:
     struct pending_entry {
         std::uint64_t counter;
+        std::uint64_t dropped_before; // entries of this node dropped just before it
         std::vector<std::string> args;
     };
+    using clock = std::chrono::steady_clock;
 
     void connect() {
         if (stopped_) return;
         const auto generation = ++generation_;
+        connecting_ = true;
+        last_progress_ = clock::now();
         writer_ = std::make_shared<redis::connection>(strand_);
         reader_ = std::make_shared<redis::connection>(strand_);
         auto both = std::make_shared<int>(0);
-        auto connected = [self = shared_from_this(), generation, both](error_code ec) {
-            if (generation != self->generation_ || self->stopped_) return;
+        std::weak_ptr<backplane> weak = shared_from_this();
+        auto connected = [weak, generation, both](error_code ec) {
+            auto self = weak.lock();
+            if (!self || generation != self->generation_ || self->stopped_) return;
             if (ec) return self->down();
-            if (++*both == 2) self->check_epoch(generation);
+            if (++*both == 2) self->authenticate(generation);
         };
         for (auto* c : {&writer_, &reader_}) {
-            (*c)->on_closed = [self = shared_from_this(), generation](error_code) {
-                if (generation == self->generation_) self->down();
+            // (Weak: the connection must not keep the backplane alive.)
+            (*c)->on_closed = [weak, generation](error_code) {
+                if (auto self = weak.lock(); self && generation == self->generation_) self->down();
             };
             (*c)->connect(options_.host, options_.port, connected);
         }
     }
 
+    void authenticate(std::uint64_t generation) {
+        if (options_.password.empty()) return check_epoch(generation);
+        auto done = std::make_shared<int>(0);
+        for (auto* c : {&writer_, &reader_})
+            (*c)->command({"AUTH", options_.password}, [self = shared_from_this(), generation, done](error_code ec, redis::reply r) {
+                if (generation != self->generation_ || self->stopped_) return;
+                if (ec || r.is_error()) return self->down();
+                if (++*done == 2) self->check_epoch(generation);
+            });
+    }
+
     // Redis's data is the one this node knew (the same epoch key), or it was lost.
     void check_epoch(std::uint64_t generation) {
+        writer_->command({"SCRIPT", "LOAD", append_script}, [self = shared_from_this(), generation](error_code ec, redis::reply r) {
+            if (generation != self->generation_ || self->stopped_ || ec) return;
+            if (r.type != redis::reply::kind::string) return self->down();
+            self->script_sha_ = r.str;
+        });
         writer_->command({"SET", epoch_key_, node_ + ":" + std::to_string(generation), "NX"}, [](error_code, redis::reply) {});
         writer_->command({"GET", epoch_key_}, [self = shared_from_this(), generation](error_code ec, redis::reply r) {
             if (generation != self->generation_ || self->stopped_) return;
-            if (ec || r.type != redis::reply::kind::string) return self->down();
-            if (self->epoch_.empty()) {
+            if (ec || r.type != redis::reply::kind::string || self->script_sha_.empty()) return self->down();
+            if (self->epoch_.empty()) return self->position(generation, r.str);
+            if (self->epoch_ != r.str) {
+                // Redis lost its data (or the epoch key): what this node had not read is
+                // gone. It reads the stream there is from its start; what it had read
+                // already (an entry a node re-sent) is skipped by its node's counter.
                 self->epoch_ = r.str;
-                return self->position(generation);
-            }
-            if (self->epoch_ != r.str) { // Redis restarted without its data
-                self->epoch_ = r.str;
-                self->last_id_ = "0-0"; // everything in the new stream came after
-                self->read_added_ = 0;
-                self->seen_.clear();
+                self->last_id_ = "0-0";
+                self->number_known_ = false;
                 self->report_lost();
-                return self->up(generation);
             }
-            self->check_trimmed(generation, [self, generation] { self->up(generation); });
+            self->up(generation);
         });
     }
 
     // A node's first position: the end of the stream (what was published before it
     // joined the cluster is not its).
-    void position(std::uint64_t generation) {
-        stream_info(generation, [self = shared_from_this(), generation](const info& i) {
-            self->last_id_ = i.last_id;
-            self->read_added_ = i.added;
-            self->up(generation);
-        });
-    }
-
-    // Whether entries this node never read were trimmed, then `then`. The stream is
-    // only ever trimmed from its front (MAXLEN; nothing is deleted otherwise): more
-    // entries trimmed (added minus held) than this node had read means some it had not.
-    void check_trimmed(std::uint64_t generation, std::function<void()> then) {
-        stream_info(generation, [self = shared_from_this(), then = std::move(then)](const info& i) {
-            if (i.added >= i.length && i.added - i.length > self->read_added_) {
-                self->read_added_ = i.added - i.length; // (the next read starts at the first held)
-                self->report_lost();
-            }
-            then();
-        });
-    }
-
-    struct info {
-        std::string last_id = "0-0"; // the last id generated
-        std::uint64_t added = 0;     // entries ever added
-        std::uint64_t length = 0;    // entries held
-    };
-    // XINFO STREAM (no stream yet: nothing added).
-    template <class Then>
-    void stream_info(std::uint64_t generation, Then then) {
-        writer_->command({"XINFO", "STREAM", stream_},
-                         [self = shared_from_this(), generation, then = std::move(then)](error_code ec, redis::reply r) {
+    void position(std::uint64_t generation, std::string epoch) {
+        writer_->command({"XREVRANGE", stream_, "+", "-", "COUNT", "1"},
+                         [self = shared_from_this(), generation, epoch = std::move(epoch)](error_code ec, redis::reply r) {
                              if (generation != self->generation_ || self->stopped_) return;
-                             if (ec) return self->down();
-                             info i;
-                             for (std::size_t k = 0; r.type == redis::reply::kind::array && k + 1 < r.elements.size(); k += 2) {
-                                 const auto& name = r.elements[k].str;
-                                 const auto& value = r.elements[k + 1];
-                                 if (name == "last-generated-id") i.last_id = value.str;
-                                 else if (name == "entries-added") i.added = static_cast<std::uint64_t>(value.integer);
-                                 else if (name == "length") i.length = static_cast<std::uint64_t>(value.integer);
+                             if (ec || r.type != redis::reply::kind::array) return self->down();
+                             self->last_id_ = "0-0";
+                             self->last_number_ = 0;
+                             if (!r.elements.empty() && r.elements[0].elements.size() == 2) {
+                                 self->last_id_ = r.elements[0].elements[0].str;
+                                 const auto& fields = r.elements[0].elements[1].elements;
+                                 for (std::size_t i = 0; i + 1 < fields.size(); i += 2)
+                                     if (fields[i].str == "g") self->last_number_ = number(fields[i + 1].str);
                              }
-                             then(i);
+                             self->number_known_ = true;
+                             self->epoch_ = epoch; // (only now: a drop before this starts over)
+                             self->up(generation);
                          });
     }
 
     void up(std::uint64_t generation) {
         backoff_.reset(); // (the next outage starts from the first delay)
-        backoff_.connected(std::chrono::steady_clock::now());
+        backoff_.connected(clock::now());
         linked_ = true;
+        connecting_ = false;
         sent_upto_ = 0; // everything pending goes (again) on this connection
+        in_flight_ = 0;
+        last_progress_ = clock::now();
         if (handlers_.status) handlers_.status({});
         flush();
         read(generation);
@@ -204,13 +268,14 @@ private:
     void down() {
         if (stopped_) return;
         const bool was_up = std::exchange(linked_, false);
+        connecting_ = false;
         ++generation_; // what the old connections still call back is ignored
         drop_links();
         if (was_up || !reported_down_) {
             reported_down_ = true;
             if (handlers_.status) handlers_.status(error::backplane_unavailable);
         }
-        backoff_.disconnected(std::chrono::steady_clock::now());
+        backoff_.disconnected(clock::now());
         retry_.expires_after(backoff_.next_delay());
         retry_.async_wait([self = shared_from_this()](error_code ec) {
             if (!ec) self->connect();
@@ -226,106 +291,183 @@ private:
             }
     }
 
-    // Sends what is pending and not yet sent on this connection; each entry leaves the
-    // queue when Redis has it.
+    // A link that stopped answering (Redis paused or stuck, a connection half open)
+    // is taken for down: an append unanswered, or a read not back, for options.timeout.
+    void watch() {
+        watchdog_.expires_after(std::min<clock::duration>(options_.timeout / 4, std::chrono::seconds(1)));
+        watchdog_.async_wait([self = shared_from_this()](error_code ec) {
+            if (ec || self->stopped_) return;
+            const auto now = clock::now();
+            const bool waiting = self->connecting_ || (self->linked_ && (self->in_flight_ > 0 || self->reading_));
+            if (waiting && now - self->last_progress_ > self->options_.timeout) self->down();
+            self->watch();
+        });
+    }
+
+    // Sends what is pending and not yet sent on this connection (at most max_in_flight
+    // unanswered); each entry leaves the queue when Redis has it.
     void flush() {
         pending_size_.store(pending_.size(), std::memory_order_relaxed);
         if (!linked_) return;
-        for (const auto& p : pending_) {
+        for (auto& p : pending_) {
+            if (in_flight_ >= max_in_flight) break;
             if (p.counter <= sent_upto_) continue;
             sent_upto_ = p.counter;
-            writer_->command(p.args, [self = shared_from_this(), c = p.counter](error_code ec, redis::reply r) {
-                if (ec) return; // the connection ended: re-sent on the next one
-                // (An error reply, e.g. Redis out of memory: it is not retried; the other
-                // nodes see its number missing.)
-                if (r.is_error() && self->handlers_.status) self->handlers_.status(error::backplane_unavailable);
+            ++in_flight_;
+            auto args = p.args;
+            args[1] = script_sha_;
+            if (p.dropped_before) args.insert(args.end(), {"x", std::to_string(p.dropped_before)});
+            writer_->command(std::move(args), [self = shared_from_this(), c = p.counter, generation = generation_](
+                                                  error_code ec, redis::reply r) {
+                if (ec || generation != self->generation_) return; // the connection ended: re-sent on the next one
+                // An error reply (the script gone, Redis out of memory or read-only):
+                // the link is taken for down, and what is pending is sent again once it
+                // is back.
+                if (r.is_error()) return self->down();
+                --self->in_flight_;
+                self->last_progress_ = clock::now();
                 while (!self->pending_.empty() && self->pending_.front().counter <= c) self->pending_.pop_front();
-                self->pending_size_.store(self->pending_.size(), std::memory_order_relaxed);
+                self->flush();
             });
         }
     }
 
     void read(std::uint64_t generation) {
-        reader_->command({"XREAD", "COUNT", std::to_string(read_batch), "BLOCK", "0", "STREAMS", stream_, last_id_},
+        reading_ = true;
+        const auto block = std::max<long long>(1, std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout).count() / 2);
+        reader_->command({"XREAD", "COUNT", std::to_string(read_batch), "BLOCK", std::to_string(block), "STREAMS", stream_, last_id_},
                          [self = shared_from_this(), generation](error_code ec, redis::reply r) {
                              if (generation != self->generation_ || self->stopped_ || ec) return;
+                             self->reading_ = false;
+                             self->last_progress_ = clock::now();
                              if (r.is_error()) return self->down();
-                             const auto n = self->take(r);
-                             // A full batch: the node is behind, and the stream may have
-                             // been trimmed past its position.
-                             if (n == read_batch)
-                                 return self->check_trimmed(generation, [self, generation] { self->read(generation); });
+                             self->take(r);
+                             if (self->stopped_ || generation != self->generation_) return;
                              self->read(generation);
                          });
     }
 
-    // Delivers the entries of an XREAD reply; how many there were.
-    std::size_t take(redis::reply& r) {
-        std::size_t n = 0;
-        if (r.type != redis::reply::kind::array) return 0; // (nil: nothing new)
+    // Applies the entries of an XREAD reply.
+    void take(redis::reply& r) {
+        if (r.type != redis::reply::kind::array) return; // (nil: nothing new)
         for (auto& stream : r.elements) {
             if (stream.elements.size() != 2) continue;
             for (auto& entry : stream.elements[1].elements) {
                 if (entry.elements.size() != 2) continue;
-                ++n;
-                ++read_added_;
                 last_id_ = entry.elements[0].str;
                 take_entry(entry.elements[1].elements);
+                if (stopped_) return;
             }
         }
-        return n;
     }
 
     void take_entry(std::vector<redis::reply>& fields) {
-        std::string_view from, kind;
-        std::uint64_t counter = 0;
-        std::string topic;
-        event e;
+        std::string_view from;
+        std::uint64_t counter = 0, g = 0, dropped = 0;
+        entry x;
+        char k = 0;
         for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
             const auto& name = fields[i].str;
             auto& value = fields[i + 1].str;
             if (name == "n") from = value;
-            else if (name == "c") std::from_chars(value.data(), value.data() + value.size(), counter);
-            else if (name == "k") kind = value;
-            else if (name == "t") topic = std::move(value);
-            else if (name == "y") e.type = std::move(value);
-            else if (name == "d") e.data = std::move(value);
-            else if (name == "b") e.binary = value == "1";
-            else if (name == "i") e.id = std::move(value);
+            else if (name == "c") counter = number(value);
+            else if (name == "g") g = number(value);
+            else if (name == "x") dropped = number(value);
+            else if (name == "k" && value.size() == 1) k = value[0];
+            else if (name == "t") x.topic = std::move(value);
+            else if (name == "s") x.session = std::move(value);
+            else if (name == "y") x.e.type = std::move(value);
+            else if (name == "d") x.e.data = std::move(value);
+            else if (name == "b") x.e.binary = value == "1";
+            else if (name == "i") x.e.id = std::move(value);
         }
-        if (from.empty() || counter == 0 || from == node_) return; // (its own: delivered when published)
-        auto [it, first] = seen_.try_emplace(std::string(from), counter);
-        if (!first) {
-            if (counter <= it->second) return; // appended twice (re-sent after a reconnect)
-            if (counter > it->second + 1) report_lost();
-            it->second = counter;
+        // Entries missing between the last read and this one (trimmed before this node
+        // read them), or dropped by their node before it could append them: lost.
+        if (g != 0) {
+            const bool missing = number_known_ && g > last_number_ + 1;
+            if (!number_known_ || g > last_number_) last_number_ = g;
+            number_known_ = true;
+            if (missing || dropped > 0) report_lost();
         }
-        if (handlers_.deliver) handlers_.deliver(kind == "b", std::move(topic), std::move(e));
+        if (from.empty() || counter == 0) return; // (not an entry of a node)
+        if (!fresh(from, counter)) return;        // read before (re-sent into a new epoch)
+        switch (k) {
+        case 't': case 'b': case 's': case 'j': case 'l': x.k = static_cast<kind>(k); break;
+        default: return; // a kind this version does not know
+        }
+        if (handlers_.apply) handlers_.apply(std::move(x));
+    }
+
+    // Whether `counter` is past the last one read of node `from` (and remembers it).
+    bool fresh(std::string_view from, std::uint64_t counter) {
+        ++tick_;
+        auto it = seen_.find(from);
+        if (it != seen_.end()) {
+            it->second.touched = tick_;
+            if (counter <= it->second.counter) return false;
+            it->second.counter = counter;
+            return true;
+        }
+        if (seen_.size() >= max_nodes_remembered) { // the half least recently heard of go
+            std::vector<std::uint64_t> ticks;
+            ticks.reserve(seen_.size());
+            for (const auto& [node, s] : seen_) ticks.push_back(s.touched);
+            std::nth_element(ticks.begin(), ticks.begin() + static_cast<std::ptrdiff_t>(ticks.size() / 2), ticks.end());
+            const auto median = ticks[ticks.size() / 2];
+            std::erase_if(seen_, [median](const auto& n) { return n.second.touched < median; });
+        }
+        seen_.emplace(std::string(from), seen{counter, tick_});
+        return true;
     }
 
     void report_lost() {
         if (handlers_.lost) handlers_.lost();
     }
 
+    static std::uint64_t number(std::string_view v) {
+        std::uint64_t n = 0;
+        std::from_chars(v.data(), v.data() + v.size(), n);
+        return n;
+    }
+
+    struct seen {
+        std::uint64_t counter; // the last read of the node
+        std::uint64_t touched; // when (tick_)
+    };
+    struct string_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view v) const noexcept { return std::hash<std::string_view>{}(v); }
+    };
+
     asio::strand<asio::any_io_executor> strand_;
     const backplane_options options_;
     const std::string node_;
     const std::string stream_;
     const std::string epoch_key_;
+    const std::string number_key_;  // the cluster's last entry number
+    const std::string counter_key_; // the last counter of this node's entries in the stream
+    std::string script_sha_;
     handlers handlers_;
     asio::steady_timer retry_;
+    asio::steady_timer watchdog_;
     backoff backoff_;
     std::shared_ptr<redis::connection> writer_, reader_;
     std::uint64_t generation_ = 0; // of the connections: a new pair per connect
     bool linked_ = false;
     bool reported_down_ = false;
     bool stopped_ = false;
+    bool reading_ = false;          // an XREAD is out
+    bool connecting_ = false;       // connecting, authenticating, positioning
+    clock::time_point last_progress_{};
     std::string epoch_;             // Redis's data as this node first saw it
     std::string last_id_ = "0-0";   // read up to here
-    std::uint64_t read_added_ = 0;  // how many entries were ever added up to there
-    std::unordered_map<std::string, std::uint64_t> seen_; // the last counter read of each node
-    std::uint64_t counter_ = 0;     // this node's publishes
+    std::uint64_t last_number_ = 0; // the number ("g") of the last entry read
+    bool number_known_ = false;     // (not after a new epoch, until an entry is read)
+    std::unordered_map<std::string, seen, string_hash, std::equal_to<>> seen_;
+    std::uint64_t tick_ = 0;
+    std::uint64_t counter_ = 0;     // this node's entries
     std::uint64_t sent_upto_ = 0;   // sent on the current connection
+    std::size_t in_flight_ = 0;     // sent on it and not yet answered
     std::deque<pending_entry> pending_;
     std::atomic<std::size_t> pending_size_{0};
 };

@@ -105,9 +105,15 @@ public:
         resolver->async_resolve(host, std::to_string(port),
                                 [self = shared_from_this(), resolver, done = std::move(done)](
                                     error_code ec, asio::ip::tcp::resolver::results_type results) mutable {
+                                    if (self->ended_) return done(self->ended_); // closed meanwhile
                                     if (ec) return done(ec);
                                     asio::async_connect(self->socket_, results,
                                                         [self, done = std::move(done)](error_code ec, const auto&) {
+                                                            if (self->ended_) { // closed meanwhile
+                                                                error_code ignored;
+                                                                self->socket_.close(ignored);
+                                                                return done(self->ended_);
+                                                            }
                                                             if (!ec) self->start();
                                                             done(ec);
                                                         });
@@ -194,7 +200,8 @@ private:
         socket_.close(ignored);
         auto waiting = std::move(waiting_);
         for (auto& h : waiting) h(ec, reply{});
-        if (on_closed) on_closed(ec);
+        // (Taken out first: the callback may reset on_closed, or drop this connection.)
+        if (auto closed = std::exchange(on_closed, nullptr)) closed(ec);
     }
 
     asio::strand<asio::any_io_executor> strand_;

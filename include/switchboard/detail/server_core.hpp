@@ -108,6 +108,10 @@ public:
     void broadcast(event e);
     // Publishes that wait for the backplane's link to Redis (0 without a backplane).
     std::size_t backplane_pending() const noexcept;
+    // With a backplane every send to a session goes through it (docs/decisions.md,
+    // "Backplane"): the stream orders what every node sends.
+    bool clustered() const noexcept { return backplane_ != nullptr; }
+    void send_through_backplane(server_session& s, const shared_event& ev);
     // Sessions with queued sends (push_inbox said true) wait their turn for a drain.
     void schedule(std::shared_ptr<server_session> s) { schedule(&s, 1); }
     void schedule(std::vector<std::shared_ptr<server_session>>& due) { schedule(due.data(), due.size()); }
@@ -156,6 +160,10 @@ private:
     // To the sessions of this node only.
     void publish_here(std::string_view topic, const shared_event& ev);
     void broadcast_here(const shared_event& ev);
+    void join_here(const std::shared_ptr<server_session>& s, std::string topic);
+    void leave_here(const std::shared_ptr<server_session>& s, std::string_view topic);
+    // The session of this node with this cluster id.
+    std::shared_ptr<server_session> find_cluster_session(std::string_view id);
     // Publishes of other nodes were lost: every session in session mode is sent a gap.
     void backplane_lost();
     void start_backplane();
@@ -187,6 +195,8 @@ private:
     token_map sessions_;
     // The tokens before a rotation that their clients may still hold (server_core::rotate_token).
     token_map previous_tokens_;
+    // With a backplane: the sessions by their cluster id (server_session::cluster_id).
+    token_map by_cluster_id_;
     std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics_;
     struct lingering {
         std::shared_ptr<server_session> session;

@@ -83,6 +83,8 @@ public:
 
     const strand_type& strand() const noexcept { return strand_; }
     std::string_view token() const noexcept { return {token_.data(), token_.size()}; }
+    // Its id in a cluster (with a backplane; else empty): random, never changes.
+    std::string_view cluster_id() const noexcept { return cluster_id_ ? std::string_view(cluster_id_->data(), cluster_id_->size()) : std::string_view(); }
     std::uint64_t id() const noexcept { return id_; }
     bool resumable() const noexcept { return resumable_; }
     // Who opened it (server::on_authorize), and the application's data for it: set
@@ -160,6 +162,7 @@ private:
     // The token before the last rotation, still valid until the client shows it has the
     // new one (server_core::confirm_token); guarded by the core's lock.
     std::optional<token_type> previous_;
+    std::optional<token_type> cluster_id_; // (set by server_core::open_session)
     std::atomic<bool> unconfirmed_{false};
     std::string principal_;
     std::any data_;

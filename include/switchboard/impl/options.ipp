@@ -77,6 +77,7 @@ SWITCHBOARD_DECL void validate(const server_options& o) {
     require(o.backplane.reconnect_initial.count() > 0, "backplane.reconnect_initial must be positive");
     require(o.backplane.reconnect_max >= o.backplane.reconnect_initial,
             "backplane.reconnect_max must be at least backplane.reconnect_initial");
+    require(o.backplane.timeout.count() > 0, "backplane.timeout must be positive");
     require(o.backplane.prefix.find_first_of(" \r\n") == std::string::npos, "backplane.prefix must be one word");
 }
 

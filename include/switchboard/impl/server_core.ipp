@@ -47,9 +47,10 @@ SWITCHBOARD_DECL server_core::server_core(asio::io_context& io, server_options o
 SWITCHBOARD_DECL void server_core::start() {
     if (!options.listen_plain && !tls_)
         throw std::invalid_argument("switchboard: server_options: listen_plain is false and no TLS is set up");
+    // (First: a connection accepted reads backplane_.)
+    if (!options.backplane.host.empty()) start_backplane();
     if (options.listen_plain) listen(plain_, options.port);
     if (tls_) listen(secure_, options.tls.port);
-    if (!options.backplane.host.empty()) start_backplane();
 }
 
 SWITCHBOARD_DECL void server_core::start_backplane() {
@@ -60,13 +61,29 @@ SWITCHBOARD_DECL void server_core::start_backplane() {
     backplane_ = std::make_shared<backplane>(
         ioc, options.backplane, std::string(token.data(), token.size()),
         backplane::handlers{
-            .deliver =
-                [weak](bool broadcast, std::string topic, event e) {
+            .apply =
+                [weak](backplane::entry x) {
                     auto self = weak.lock();
                     if (!self) return;
-                    auto ev = std::make_shared<const event>(std::move(e));
-                    if (broadcast) self->broadcast_here(ev);
-                    else self->publish_here(topic, ev);
+                    // (What any client of Redis could have written is checked as a send is.)
+                    if (x.e.type.empty()) x.e.type = "message";
+                    if (!proto::valid_type(x.e.type)) return self->backplane_lost();
+                    switch (x.k) {
+                    case backplane::kind::publish:
+                        return self->publish_here(x.topic, std::make_shared<const event>(std::move(x.e)));
+                    case backplane::kind::broadcast:
+                        return self->broadcast_here(std::make_shared<const event>(std::move(x.e)));
+                    case backplane::kind::send:
+                        if (auto s = self->find_cluster_session(x.session); s && s->push_inbox(std::make_shared<const event>(std::move(x.e))))
+                            self->schedule(std::move(s));
+                        return;
+                    case backplane::kind::join:
+                        if (auto s = self->find_cluster_session(x.session)) self->join_here(s, std::move(x.topic));
+                        return;
+                    case backplane::kind::leave:
+                        if (auto s = self->find_cluster_session(x.session)) self->leave_here(s, x.topic);
+                        return;
+                    }
                 },
             .lost =
                 [weak] {
@@ -87,6 +104,21 @@ SWITCHBOARD_DECL std::size_t server_core::backplane_pending() const noexcept {
     if (backplane_) return backplane_->pending();
 #endif
     return 0;
+}
+
+SWITCHBOARD_DECL void server_core::send_through_backplane(server_session& s, const shared_event& ev) {
+#ifdef SWITCHBOARD_WITH_REDIS
+    backplane_->append(backplane::kind::send, {}, s.cluster_id(), *ev);
+#else
+    (void)s;
+    (void)ev;
+#endif
+}
+
+SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::find_cluster_session(std::string_view id) {
+    std::lock_guard lock(mutex_);
+    auto it = by_cluster_id_.find(id);
+    return it == by_cluster_id_.end() ? nullptr : it->second;
 }
 
 SWITCHBOARD_DECL void server_core::backplane_lost() {
@@ -217,7 +249,7 @@ SWITCHBOARD_DECL void server_core::stop() {
 }
 
 SWITCHBOARD_DECL void server_core::release() {
-    decltype(sessions_) sessions, previous;
+    decltype(sessions_) sessions, previous, by_id;
     std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics;
     std::unordered_map<std::string, lingering> closed;
     {
@@ -225,6 +257,7 @@ SWITCHBOARD_DECL void server_core::release() {
         released_ = true;
         sessions.swap(sessions_);
         previous.swap(previous_tokens_);
+        by_id.swap(by_cluster_id_);
         topics.swap(topics_);
         closed.swap(lingering_);
     }
@@ -253,6 +286,10 @@ SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool 
                                                       next_id_.fetch_add(1), address, std::move(principal),
                                                       std::move(data));
             sessions_.emplace(s->token(), s);
+            if (backplane_) {
+                s->cluster_id_ = make_token();
+                by_cluster_id_.emplace(s->cluster_id(), s);
+            }
             return s;
         }
     }
@@ -324,6 +361,10 @@ SWITCHBOARD_DECL void server_core::remove_session(server_session& s) {
             previous_tokens_.erase(std::string_view(s.previous_->data(), s.previous_->size()));
             s.previous_.reset();
         }
+        if (auto id = by_cluster_id_.find(s.cluster_id()); id != by_cluster_id_.end() && id->second.get() == &s) {
+            subscriptions.push_back(std::move(id->second)); // (released after the lock, as below)
+            by_cluster_id_.erase(id);
+        }
         if (s.topics) {
             for (const auto& topic : *s.topics) {
                 auto t = topics_.find(topic);
@@ -373,6 +414,15 @@ SWITCHBOARD_DECL void server_core::unlinger(std::string_view token, const linger
 }
 
 SWITCHBOARD_DECL void server_core::join(const std::shared_ptr<server_session>& s, std::string topic) {
+#ifdef SWITCHBOARD_WITH_REDIS
+    // (It takes effect where the stream has it: every node that holds the session
+    // sends it the same publishes.)
+    if (backplane_) return backplane_->append(backplane::kind::join, topic, s->cluster_id(), {});
+#endif
+    join_here(s, std::move(topic));
+}
+
+SWITCHBOARD_DECL void server_core::join_here(const std::shared_ptr<server_session>& s, std::string topic) {
     std::lock_guard lock(mutex_);
     if (!sessions_.count(s->token())) return; // closed
     topics_[topic].insert(s);
@@ -381,6 +431,13 @@ SWITCHBOARD_DECL void server_core::join(const std::shared_ptr<server_session>& s
 }
 
 SWITCHBOARD_DECL void server_core::leave(const std::shared_ptr<server_session>& s, std::string_view topic) {
+#ifdef SWITCHBOARD_WITH_REDIS
+    if (backplane_) return backplane_->append(backplane::kind::leave, topic, s->cluster_id(), {});
+#endif
+    leave_here(s, topic);
+}
+
+SWITCHBOARD_DECL void server_core::leave_here(const std::shared_ptr<server_session>& s, std::string_view topic) {
     std::lock_guard lock(mutex_);
     auto t = topics_.find(std::string(topic));
     if (t != topics_.end()) {
@@ -395,7 +452,8 @@ SWITCHBOARD_DECL void server_core::leave(const std::shared_ptr<server_session>& 
 SWITCHBOARD_DECL void server_core::publish(std::string_view topic, event e) {
     auto ev = std::make_shared<const event>(std::move(e)); // serialized once, shared by every subscriber
 #ifdef SWITCHBOARD_WITH_REDIS
-    if (backplane_) backplane_->publish(false, topic, *ev);
+    // (Every node, this one too, sends it when it reads it back: in the stream's order.)
+    if (backplane_) return backplane_->append(backplane::kind::publish, topic, {}, *ev);
 #endif
     publish_here(topic, ev);
 }
@@ -415,7 +473,7 @@ SWITCHBOARD_DECL void server_core::publish_here(std::string_view topic, const sh
 SWITCHBOARD_DECL void server_core::broadcast(event e) {
     auto ev = std::make_shared<const event>(std::move(e));
 #ifdef SWITCHBOARD_WITH_REDIS
-    if (backplane_) backplane_->publish(true, {}, *ev);
+    if (backplane_) return backplane_->append(backplane::kind::broadcast, {}, {}, *ev);
 #endif
     broadcast_here(ev);
 }

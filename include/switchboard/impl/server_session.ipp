@@ -233,6 +233,7 @@ SWITCHBOARD_DECL void server_session::finish(error_code ec) {
 }
 
 SWITCHBOARD_DECL void server_session::post_send(shared_event ev) {
+    if (core_->clustered()) return core_->send_through_backplane(*this, ev);
     // At once when already on the session's strand (an echo from on_event).
     if (strand_.running_in_this_thread()) return send_now(ev);
     if (push_inbox(std::move(ev))) core_->schedule(shared_from_this());

@@ -158,7 +158,10 @@ SWITCHBOARD_DECL void server_channel::send_control(std::string frame) {
     case proto::kind::welcome: welcome_ = std::move(frame); return answer_soon();
     case proto::kind::close: close_ = std::move(frame); return answer_soon();
     case proto::kind::ack: ack_ = std::move(frame); return; // (goes with the next answer)
-    default: return; // gap notices are read from the window at each answer; no heartbeats
+    // Gap notices are read from the window at each answer (a lost event is an entry of
+    // its own there: server_session::send_entry); no heartbeats.
+    case proto::kind::gap: return answer_soon();
+    default: return;
     }
 }
 
