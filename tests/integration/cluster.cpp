@@ -195,6 +195,54 @@ TEMPLATE_TEST_CASE("cluster: a session's own sends, its joins and the publishes 
     CHECK(c.events.items().back().data == "last");
 }
 
+TEMPLATE_TEST_CASE("cluster: a client whose node is cut off resumes on another node, nothing lost or twice", "[redis]",
+                   SWITCHBOARD_TRANSPORTS) {
+    const auto prefix = fresh_prefix();
+    const auto port = shared_redis_port();
+    test_server a(node_options(port, prefix)), b(node_options(port, prefix));
+    wait_linked(a);
+    wait_linked(b);
+    tcp_proxy front(a.server.port()); // the client's way in: to a, then to b
+    auto c = subscribers<TestType>(a, 1, front.port());
+    auto& cl = *c[0];
+    for (int i = 1; i <= 20; ++i) {
+        a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
+        b.server.publish("news", {.type = "news", .data = "b:" + std::to_string(i)});
+    }
+    cl.send({.type = "echo", .data = "e:1"});
+    REQUIRE(wait_until([&] { return cl.events.size() >= 42; }));
+    // Its node is cut off from it: the client comes back through the front, to b,
+    // while both go on publishing.
+    front.retarget(b.server.port());
+    front.cut();
+    for (int i = 21; i <= 40; ++i) {
+        a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
+        b.server.publish("news", {.type = "news", .data = "b:" + std::to_string(i)});
+    }
+    const bool resumed = wait_until([&] { return cl.events.size() >= 82; }, 20s);
+    if (!resumed) {
+        std::string states, errors;
+        for (auto st : cl.states.items()) states += std::to_string(static_cast<int>(st)) + " ";
+        for (auto ec : cl.errors.items()) errors += ec.message() + "; ";
+        UNSCOPED_INFO("client got " << cl.events.size() << " events, gaps " << cl.gaps.size() << ", states " << states
+                                    << ", errors " << errors << "; b opened " << b.opened.size() << ", b sessions "
+                                    << b.server.session_count() << ", a sessions " << a.server.session_count());
+    }
+    REQUIRE(resumed);
+    cl.send({.type = "echo", .data = "e:2"});
+    REQUIRE(wait_until([&] { return cl.events.size() >= 83; }));
+    std::this_thread::sleep_for(200ms);
+    const auto got = by_publisher(cl.events.items());
+    CHECK(got.at("a") == numbered(1, 40));
+    CHECK(got.at("b") == numbered(1, 40));
+    CHECK(got.at("e") == numbered(1, 2));
+    CHECK(cl.events.size() == 83);
+    CHECK(cl.gaps.size() == 0);
+    CHECK(b.server.session_count() == 1);          // it is b's now
+    REQUIRE(wait_until([&] { return a.server.session_count() == 0; })); // and a let go
+    CHECK(a.closed.size() == 0); // (it did not end: it went on elsewhere)
+}
+
 TEMPLATE_TEST_CASE("cluster: a node cut off from Redis holds its publishes and sends them once when back",
                    "[redis]", SWITCHBOARD_TRANSPORTS) {
     const auto prefix = fresh_prefix();
@@ -316,15 +364,22 @@ TEST_CASE("cluster: a node whose Redis is not there takes clients, holds what it
     auto o = node_options(1, fresh_prefix()); // nothing listens on port 1
     test_server a(o);
     REQUIRE(wait_until([&] { return has(a.backplane, sb::error::backplane_unavailable); }));
-    // It takes clients and their events; what it sends waits for Redis (the stream
-    // orders every send of the cluster).
+    // It takes clients; what it sends waits for Redis (the stream orders every send of
+    // the cluster), and an upstream event is refused until the cluster's record can
+    // say whether another node delivered it: the connection ends, the client keeps the
+    // event and comes back.
     test_client<sb::websocket> c(a.io.ioc, a.url<sb::websocket>());
     c.connect();
     c.send({.type = "echo", .data = "1"});
-    REQUIRE(wait_until([&] { return a.received.size() >= 1; }));
     a.server.publish("news", {.type = "news", .data = "a:1"});
-    CHECK(wait_until([&] { return a.server.backplane_pending() == 2; }));
+    CHECK(wait_until([&] { return a.server.backplane_pending() == 1; }));
+    REQUIRE(wait_until([&] {
+        for (auto st : c.states.items())
+            if (st == sb::state::reconnecting) return true;
+        return false;
+    }));
     std::this_thread::sleep_for(100ms);
+    CHECK(a.received.size() == 0);
     CHECK(c.events.size() == 0);
 }
 

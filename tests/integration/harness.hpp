@@ -96,6 +96,8 @@ public:
         state_->hold_streams = b;
         state_->screening = !state_->refuse.empty() || b;
     }
+    // New connections go to 127.0.0.1:`port` from now on (another node of a cluster).
+    void retarget(unsigned short port) { target_.store(port); }
     int refused_upgrades() const { return state_->refused.load(); }
     int connections() const { return state_->accepted.load(); }
 
@@ -159,7 +161,7 @@ private:
     }
     // `hold`: nothing the server sends is passed on.
     void connect(const std::shared_ptr<pair>& p, bool hold = false) {
-        p->b.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), target_),
+        p->b.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), target_.load()),
                            [p, hold](boost::system::error_code ec) {
                                if (ec) return close(p);
                                // What screen() read of the request goes first.
@@ -214,7 +216,7 @@ private:
     io_threads io_{1};
     asio::io_context& ioc_;
     tcp::acceptor acceptor_;
-    unsigned short target_;
+    std::atomic<unsigned short> target_;
     std::shared_ptr<shared> state_ = std::make_shared<shared>();
 };
 

@@ -25,6 +25,7 @@
 #include <switchboard/options.hpp>
 #include <switchboard/session/backoff.hpp>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
@@ -50,12 +51,25 @@ public:
         send = 's',      // to the session `session`
         join = 'j',      // `session` joins `topic`
         leave = 'l',     // `session` leaves `topic`
+        attach = 'a',    // a node took `session` (its client resumed there)
+        close = 'x',     // `session` ended
     };
     struct entry {
         kind k = kind::publish;
         std::string topic;
         std::string session; // the session's cluster id
         event e;
+        std::string id;      // its stream id
+        bool own = false;    // appended by this node
+    };
+    // An entry as read, with what tells of losses before it.
+    struct parsed {
+        entry x;
+        bool known = false;       // a kind this version knows, from a node
+        std::string node;
+        std::uint64_t counter = 0;
+        std::uint64_t number = 0; // the cluster's number of it ("g")
+        std::uint64_t dropped = 0; // entries its node dropped just before it
     };
 
     struct handlers {
@@ -158,6 +172,36 @@ return 1
             self->flush();
         });
     }
+
+    // A command on the appending connection (from any thread; on the strand, queued at
+    // once: after what was queued before it); `h` on the strand gets its reply, or an
+    // error when the link is down.
+    void command(std::vector<std::string> args, redis::connection::reply_handler h) {
+        asio::dispatch(strand_, [self = shared_from_this(), args = std::move(args), h = std::move(h)]() mutable {
+            if (!self->linked_ || !self->writer_) return h(error::backplane_unavailable, redis::reply{});
+            self->writer_->command(std::move(args), std::move(h));
+        });
+    }
+
+    // Runs `f(position, number)` on the strand, between two entries read: every entry
+    // applied after it comes after `position` (the stream id of the last entry read,
+    // "0-0" for none), whose cluster number is `number`.
+    template <class F>
+    void at_position(F f) {
+        asio::post(strand_, [self = shared_from_this(), f = std::move(f)]() mutable { f(self->last_id_, self->last_number_); });
+    }
+
+    // Reads the entries after stream id `after` up to the newest (in pages), then
+    // calls `done(error, entries)` on the strand; none is applied through handlers.
+    void range(std::string after, std::function<void(error_code, std::vector<parsed>)> done) {
+        asio::post(strand_, [self = shared_from_this(), after = std::move(after), done = std::move(done)]() mutable {
+            self->range_page(std::move(after), std::make_shared<std::vector<parsed>>(), std::move(done));
+        });
+    }
+
+    const std::string& prefix() const noexcept { return options_.prefix; }
+    bool on_strand() const noexcept { return strand_.running_in_this_thread(); }
+    const asio::strand<asio::any_io_executor>& strand() const noexcept { return strand_; }
 
     // How many entries wait to be appended (for tests and monitoring; on any thread,
     // an estimate).
@@ -355,47 +399,72 @@ private:
             for (auto& entry : stream.elements[1].elements) {
                 if (entry.elements.size() != 2) continue;
                 last_id_ = entry.elements[0].str;
-                take_entry(entry.elements[1].elements);
+                take_entry(last_id_, entry.elements[1].elements);
                 if (stopped_) return;
             }
         }
     }
 
-    void take_entry(std::vector<redis::reply>& fields) {
-        std::string_view from;
-        std::uint64_t counter = 0, g = 0, dropped = 0;
-        entry x;
+    static parsed parse(std::string id, std::vector<redis::reply>& fields) {
+        parsed p;
+        p.x.id = std::move(id);
         char k = 0;
         for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
             const auto& name = fields[i].str;
             auto& value = fields[i + 1].str;
-            if (name == "n") from = value;
-            else if (name == "c") counter = number(value);
-            else if (name == "g") g = number(value);
-            else if (name == "x") dropped = number(value);
+            if (name == "n") p.node = std::move(value);
+            else if (name == "c") p.counter = number(value);
+            else if (name == "g") p.number = number(value);
+            else if (name == "x") p.dropped = number(value);
             else if (name == "k" && value.size() == 1) k = value[0];
-            else if (name == "t") x.topic = std::move(value);
-            else if (name == "s") x.session = std::move(value);
-            else if (name == "y") x.e.type = std::move(value);
-            else if (name == "d") x.e.data = std::move(value);
-            else if (name == "b") x.e.binary = value == "1";
-            else if (name == "i") x.e.id = std::move(value);
+            else if (name == "t") p.x.topic = std::move(value);
+            else if (name == "s") p.x.session = std::move(value);
+            else if (name == "y") p.x.e.type = std::move(value);
+            else if (name == "d") p.x.e.data = std::move(value);
+            else if (name == "b") p.x.e.binary = value == "1";
+            else if (name == "i") p.x.e.id = std::move(value);
         }
+        switch (k) {
+        case 't': case 'b': case 's': case 'j': case 'l': case 'a': case 'x':
+            p.x.k = static_cast<kind>(k);
+            p.known = !p.node.empty() && p.counter != 0;
+            break;
+        default: break; // a kind this version does not know
+        }
+        return p;
+    }
+
+    void take_entry(std::string id, std::vector<redis::reply>& fields) {
+        auto p = parse(std::move(id), fields);
         // Entries missing between the last read and this one (trimmed before this node
         // read them), or dropped by their node before it could append them: lost.
-        if (g != 0) {
-            const bool missing = number_known_ && g > last_number_ + 1;
-            if (!number_known_ || g > last_number_) last_number_ = g;
+        if (p.number != 0) {
+            const bool missing = number_known_ && p.number > last_number_ + 1;
+            if (!number_known_ || p.number > last_number_) last_number_ = p.number;
             number_known_ = true;
-            if (missing || dropped > 0) report_lost();
+            if (missing || p.dropped > 0) report_lost();
         }
-        if (from.empty() || counter == 0) return; // (not an entry of a node)
-        if (!fresh(from, counter)) return;        // read before (re-sent into a new epoch)
-        switch (k) {
-        case 't': case 'b': case 's': case 'j': case 'l': x.k = static_cast<kind>(k); break;
-        default: return; // a kind this version does not know
-        }
-        if (handlers_.apply) handlers_.apply(std::move(x));
+        if (!p.known) return;
+        if (!fresh(p.node, p.counter)) return; // read before (re-sent into a new epoch)
+        p.x.own = p.node == node_;
+        if (handlers_.apply) handlers_.apply(std::move(p.x));
+    }
+
+    void range_page(std::string after, std::shared_ptr<std::vector<parsed>> got,
+                    std::function<void(error_code, std::vector<parsed>)> done) {
+        if (!linked_ || !writer_) return done(error::backplane_unavailable, {});
+        writer_->command({"XRANGE", stream_, "(" + after, "+", "COUNT", std::to_string(read_batch)},
+                         [self = shared_from_this(), got, done = std::move(done)](error_code ec, redis::reply r) mutable {
+                             if (ec || r.type != redis::reply::kind::array) return done(ec ? ec : error::backplane_unavailable, {});
+                             std::string last;
+                             for (auto& entry : r.elements) {
+                                 if (entry.elements.size() != 2) continue;
+                                 last = entry.elements[0].str;
+                                 got->push_back(parse(entry.elements[0].str, entry.elements[1].elements));
+                             }
+                             if (r.elements.size() < read_batch || last.empty()) return done({}, std::move(*got));
+                             self->range_page(std::move(last), got, std::move(done));
+                         });
     }
 
     // Whether `counter` is past the last one read of node `from` (and remembers it).

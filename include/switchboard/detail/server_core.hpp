@@ -112,6 +112,18 @@ public:
     // "Backplane"): the stream orders what every node sends.
     bool clustered() const noexcept { return backplane_ != nullptr; }
     void send_through_backplane(server_session& s, const shared_event& ev);
+    // With a backplane: brings the session of `token` from the cluster when this node
+    // does not hold it (its client comes back here), counted against `address`; `done`
+    // (on any thread) once it is registered here, or known not to be anywhere.
+    void load_session(std::string token, address_entry& address, std::function<void()> done);
+    // With a backplane: what happens to a session that the cluster must hear of
+    // (docs/decisions.md, "Backplane"): it attached a connection (resumed: another
+    // node that held it lets go), it lost it, it ended.
+    void cluster_attached(server_session& s, bool resumed);
+    void cluster_detached(server_session& s);
+    void cluster_finished(server_session& s);
+    // An upstream event of `s`, delivered once the cluster's record says no node did.
+    void cluster_deliver(const std::shared_ptr<server_session>& s, sequence_number seq, event ev);
     // Sessions with queued sends (push_inbox said true) wait their turn for a drain.
     void schedule(std::shared_ptr<server_session> s) { schedule(&s, 1); }
     void schedule(std::vector<std::shared_ptr<server_session>>& due) { schedule(due.data(), due.size()); }
@@ -135,6 +147,8 @@ public:
 
 private:
     friend class connection_slot;
+    friend struct cluster_ops; // (impl/server_core.ipp)
+    struct cluster_load;       // a session being brought from the cluster (cluster_ops)
     // The sessions a publish or broadcast reaches, gathered under the lock and served
     // after it (docs/decisions.md, "Locking").
     struct fan_out {
@@ -167,6 +181,11 @@ private:
     // Publishes of other nodes were lost: every session in session mode is sent a gap.
     void backplane_lost();
     void start_backplane();
+    // A session registered under `token` (and, with a backplane, `cluster_id` or a new
+    // one), or null with the reason.
+    std::shared_ptr<server_session> make_session(bool resumable, address_entry& address, const char*& refusal,
+                                                 std::string principal, std::any data, server_session::token_type token,
+                                                 std::optional<server_session::token_type> cluster_id);
 
     listener plain_;
     listener secure_;
@@ -197,6 +216,8 @@ private:
     token_map previous_tokens_;
     // With a backplane: the sessions by their cluster id (server_session::cluster_id).
     token_map by_cluster_id_;
+    // Sessions being brought from the cluster, by cluster id (on the backplane's strand).
+    std::unordered_map<std::string, std::shared_ptr<cluster_load>> loading_;
     std::unordered_map<std::string, std::unordered_set<std::shared_ptr<server_session>>> topics_;
     struct lingering {
         std::shared_ptr<server_session> session;

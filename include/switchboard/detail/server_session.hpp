@@ -104,6 +104,9 @@ public:
     void detach(connection_base* c, error_code ec);
     void on_frame(const proto::frame& f, std::string data);
     void on_plain_event(event ev);
+    // In a cluster: the record says the events up to `before` were delivered (on any
+    // node), and `seq` is to be delivered now.
+    void delivered_elsewhere_then(sequence_number before, sequence_number seq, event ev);
     // The frames of an upstream POST; the HTTP answer to send.
     struct post_answer {
         boost::beast::http::status status;
@@ -127,6 +130,9 @@ public:
     // way here; the session reports a gap of one in its place.)
     void send_now(const shared_event& ev);
     void close_now(error_code ec, std::string_view reason);
+    // Another node of the cluster took it (its client resumed there): it lets go here,
+    // without ending (no on_close: it goes on there).
+    void moved_away();
 
     // From any thread: sends at once on the session's strand, else through the inbox.
     void post_send(shared_event ev);
@@ -159,10 +165,14 @@ private:
     token_type token_;       // inline: an idle session allocates nothing for it (changed by
                              // server_core::rotate_token only: on the strand, under its lock)
     friend class server_core;
+    friend struct cluster_ops;
     // The token before the last rotation, still valid until the client shows it has the
     // new one (server_core::confirm_token); guarded by the core's lock.
     std::optional<token_type> previous_;
     std::optional<token_type> cluster_id_; // (set by server_core::open_session)
+    // With a backplane: the stream's entries apply to it (from its place in the stream
+    // on; set and read on the backplane's strand).
+    bool positioned_ = false;
     std::atomic<bool> unconfirmed_{false};
     std::string principal_;
     std::any data_;

@@ -219,6 +219,13 @@ public:
             return;
         }
         if (!admit(req, req.keep_alive())) return;
+        auto held = std::make_shared<http::request<http::string_body>>(std::move(req));
+        if (bring_session(*held, [self = shared_from_this(), held] { self->handle_admitted(std::move(*held)); })) return;
+        handle_admitted(std::move(*held));
+    }
+
+private:
+    void handle_admitted(http::request<http::string_body> req) {
         if (req.method() != http::verb::post) return route(std::move(req));
         auto held = std::make_shared<http::request<http::string_body>>(std::move(req));
         authorize(*held, post_transport(*held), true, [self = shared_from_this(), held] {
@@ -229,7 +236,31 @@ public:
         });
     }
 
-private:
+    // The token a request comes with (the query's, or an SSE Last-Event-ID's).
+    static std::optional<std::string> session_token(const http::request_header<>& req) {
+        if (auto token = query_param(split_target(req.target()).second, "token")) return token;
+        const auto last_event_id = req["Last-Event-ID"];
+        if (const auto dash = last_event_id.find('-'); dash != std::string_view::npos)
+            return std::string(last_event_id.substr(0, dash));
+        return std::nullopt;
+    }
+
+    // With a backplane, the session of a token this node does not hold is brought from
+    // the cluster first (its client was on another node): true when `then` (on the
+    // connection's executor) goes on with the request once it is here or known not to be.
+    template <class Then>
+    bool bring_session(const http::request_header<>& req, Then then) {
+        auto& core = slot_.core();
+        if (!core.clustered()) return false;
+        const auto token = session_token(req);
+        if (!token || core.find_session(*token)) return false;
+        core.load_session(*token, slot_.address(),
+                          [self = shared_from_this(), then = std::move(then)]() mutable {
+                              asio::dispatch(self->stream_.get_executor(), std::move(then));
+                          });
+        return true;
+    }
+
     using body_parser = http::request_parser<http::basic_dynamic_body<boost::beast::flat_buffer>>;
 
     // False (and the request answered) when it must not go on: an error, another path, an
@@ -280,6 +311,12 @@ private:
             return refuse_http(std::move(slot_), stream_.release_socket(), http::status::bad_request,
                                "only a POST carries a body");
         if (!admit(req, parser_->keep_alive())) return;
+        if (bring_session(req, [self = shared_from_this()] { self->on_admitted(); })) return;
+        on_admitted();
+    }
+
+    void on_admitted() {
+        const auto& req = parser_->get();
         if (req.method() == http::verb::post) {
             return authorize(req, post_transport(req), true, [self = shared_from_this()] {
                 const auto& req = self->parser_->get();

@@ -33,6 +33,211 @@ std::chrono::steady_clock::duration wheel_tick(const server_options& o) {
 }
 } // namespace
 
+#ifdef SWITCHBOARD_WITH_REDIS
+// A session being brought from the cluster: what the backplane's reader applied while
+// its history was being read.
+struct server_core::cluster_load {
+    struct item {
+        bool lost = false; // entries were lost here
+        backplane::entry x;
+    };
+    std::string id;
+    std::vector<item> buffer;
+};
+
+// The cluster's side of the registry (docs/decisions.md, "Backplane"). Keys, under the
+// backplane's prefix: session:<cluster id> (a hash: where its history starts in the
+// stream, its principal) and token:<token> (its cluster id), both with a TTL.
+struct cluster_ops {
+    using clock = std::chrono::steady_clock;
+    // How long the keys of a session with a connection live (refreshed at each attach).
+    static constexpr std::chrono::hours attached_ttl{24};
+
+    static std::string key(const server_core& c, std::string_view kind, std::string_view id) {
+        return c.options.backplane.prefix + std::string(kind) + ":" + std::string(id);
+    }
+    static std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()); }
+    static void ignore(error_code, detail::redis::reply) {}
+
+    // An entry read from the stream (on the backplane's strand).
+    static void apply(server_core& c, backplane::entry x) {
+        for (auto& [id, l] : c.loading_) l->buffer.push_back({false, x});
+        const bool carries_event = x.k == backplane::kind::publish || x.k == backplane::kind::broadcast || x.k == backplane::kind::send;
+        if (carries_event && !valid(x.e)) return c.backplane_lost(); // (what any client of Redis could write)
+        switch (x.k) {
+        case backplane::kind::publish: return c.publish_here(x.topic, std::make_shared<const event>(std::move(x.e)));
+        case backplane::kind::broadcast: return c.broadcast_here(std::make_shared<const event>(std::move(x.e)));
+        case backplane::kind::send:
+            if (auto s = c.find_cluster_session(x.session); s && s->positioned_ &&
+                                                            s->push_inbox(std::make_shared<const event>(std::move(x.e))))
+                c.schedule(std::move(s));
+            return;
+        case backplane::kind::join:
+            if (auto s = c.find_cluster_session(x.session)) c.join_here(s, std::move(x.topic));
+            return;
+        case backplane::kind::leave:
+            if (auto s = c.find_cluster_session(x.session)) c.leave_here(s, x.topic);
+            return;
+        case backplane::kind::attach: // another node took it
+        case backplane::kind::close:  // it ended on another node
+            if (x.own) return;
+            if (auto s = c.find_cluster_session(x.session)) asio::post(s->strand(), [s] { s->moved_away(); });
+            return;
+        }
+    }
+
+    static bool valid(event& e) {
+        if (e.type.empty()) e.type = "message";
+        return proto::valid_type(e.type);
+    }
+
+    static void lost(server_core& c) {
+        for (auto& [id, l] : c.loading_) l->buffer.push_back({true, {}});
+        c.backplane_lost();
+    }
+
+    // A session opened here: its history starts where the stream is now.
+    static void opened(server_core& c, const std::shared_ptr<server_session>& s) {
+        std::weak_ptr<server_core> weak = c.shared_from_this();
+        c.backplane_->at_position([weak, s](const std::string& position, std::uint64_t number) {
+            auto self = weak.lock();
+            if (!self) return;
+            s->positioned_ = true;
+            std::string token;
+            {
+                std::lock_guard lock(self->mutex_);
+                token = std::string(s->token());
+            }
+            const auto ttl = ms(attached_ttl);
+            auto& bp = *self->backplane_;
+            const auto session_key = key(*self, "session", s->cluster_id());
+            bp.command({"HSET", session_key, "start", position, "number", std::to_string(number), "principal", s->principal()},
+                       ignore);
+            bp.command({"PEXPIRE", session_key, ttl}, ignore);
+            bp.command({"SET", key(*self, "token", token), std::string(s->cluster_id()), "PX", ttl}, ignore);
+        });
+    }
+
+    // The session of `token` from the cluster (see server_core::load_session).
+    static void load(server_core& c, std::string token, address_entry& address, std::function<void()> done) {
+        auto bp = c.backplane_;
+        auto self = c.shared_from_this();
+        bp->command({"GET", key(c, "token", token)}, [self, bp, token, &address, done](error_code ec, detail::redis::reply r) {
+            if (ec || r.type != detail::redis::reply::kind::string) return done();
+            auto id = r.str;
+            bp->command({"HGETALL", key(*self, "session", id)},
+                        [self, bp, token, id, &address, done](error_code ec2, detail::redis::reply h) {
+                            if (ec2 || h.type != detail::redis::reply::kind::array || h.elements.empty()) return done();
+                            std::string start = "0-0", principal;
+                            std::uint64_t number = 0, in = 0;
+                            for (std::size_t i = 0; i + 1 < h.elements.size(); i += 2) {
+                                const auto& f = h.elements[i].str;
+                                const auto& v = h.elements[i + 1].str;
+                                if (f == "start") start = v;
+                                else if (f == "principal") principal = v;
+                                else if (f == "number") number = std::strtoull(v.c_str(), nullptr, 10);
+                                else if (f == "in") in = std::strtoull(v.c_str(), nullptr, 10);
+                            }
+                            // (Held here already, or being brought by another request.)
+                            if (self->find_cluster_session(id) || self->loading_.count(id)) return done();
+                            auto l = std::make_shared<server_core::cluster_load>();
+                            l->id = id;
+                            self->loading_[id] = l;
+                            bp->range(start, [self, l, token, principal, number, in, start, &address,
+                                              done](error_code ec3, std::vector<backplane::parsed> entries) {
+                                self->loading_.erase(l->id);
+                                if (!ec3) build(*self, *l, token, principal, number, in, start, entries, address);
+                                done();
+                            });
+                        });
+        });
+    }
+
+    // Makes the session from its history: each entry numbered as the nodes that held
+    // it numbered it (the same rules as apply).
+    static void build(server_core& c, server_core::cluster_load& l, const std::string& token, const std::string& principal,
+                      std::uint64_t number, sequence_number in, std::string last_id,
+                      std::vector<backplane::parsed>& entries, address_entry& address) {
+        server_session::token_type t{}, id{};
+        if (token.size() != t.size() || l.id.size() != id.size()) return;
+        std::copy(token.begin(), token.end(), t.begin());
+        std::copy(l.id.begin(), l.id.end(), id.begin());
+        std::vector<shared_event> events; // (null: lost)
+        std::set<std::string, std::less<>> topics;
+        bool ended = false;
+        auto project = [&](backplane::entry& x) {
+            const bool carries_event = x.k == backplane::kind::publish || x.k == backplane::kind::broadcast || x.k == backplane::kind::send;
+            if (carries_event && !valid(x.e)) return events.push_back(nullptr);
+            const bool mine = x.session == l.id;
+            switch (x.k) {
+            case backplane::kind::publish:
+                if (topics.count(x.topic)) events.push_back(std::make_shared<const event>(std::move(x.e)));
+                return;
+            case backplane::kind::broadcast: return events.push_back(std::make_shared<const event>(std::move(x.e)));
+            case backplane::kind::send:
+                if (mine) events.push_back(std::make_shared<const event>(std::move(x.e)));
+                return;
+            case backplane::kind::join:
+                if (mine) topics.insert(x.topic);
+                return;
+            case backplane::kind::leave:
+                if (mine) topics.erase(x.topic);
+                return;
+            case backplane::kind::close: ended = ended || mine; return;
+            case backplane::kind::attach: return;
+            }
+        };
+        bool first = true;
+        for (auto& p : entries) {
+            if (p.number != 0) {
+                // The history must start right after where the session began.
+                if (first && p.number != number + 1) return;
+                if (!first && p.number > number + 1) events.push_back(nullptr);
+                number = std::max(number, p.number);
+                first = false;
+            }
+            if (p.dropped > 0) events.push_back(nullptr);
+            if (p.known) project(p.x);
+            last_id = p.x.id;
+        }
+        // Then what the reader applied meanwhile, from after the history's end.
+        std::size_t lost = 0;
+        for (auto& item : l.buffer) {
+            if (item.lost) {
+                ++lost;
+                continue;
+            }
+            if (!id_after(item.x.id, last_id)) {
+                lost = 0; // (reported before an entry the history had)
+                continue;
+            }
+            for (; lost > 0; --lost) events.push_back(nullptr);
+            project(item.x);
+        }
+        for (; lost > 0; --lost) events.push_back(nullptr);
+        if (ended) return;
+        const char* refusal = nullptr;
+        auto s = c.make_session(true, address, refusal, principal, {}, t, id);
+        if (!s) return;
+        for (const auto& ev : events) s->sm_->out.push(ev, ev ? ev->data.size() : 0);
+        s->sm_->in.advance_to(in);
+        s->positioned_ = true;
+        for (const auto& topic : topics) c.join_here(s, topic);
+    }
+
+    // Whether stream id `a` comes after `b`.
+    static bool id_after(std::string_view a, std::string_view b) {
+        auto split = [](std::string_view v) {
+            const auto dash = v.find('-');
+            const auto ms = std::strtoull(std::string(v.substr(0, dash)).c_str(), nullptr, 10);
+            const auto seq = dash == std::string_view::npos ? 0 : std::strtoull(std::string(v.substr(dash + 1)).c_str(), nullptr, 10);
+            return std::pair{ms, seq};
+        };
+        return split(a) > split(b);
+    }
+};
+#endif
+
 SWITCHBOARD_DECL server_core::server_core(asio::io_context& io, server_options o)
     : ioc(io),
       options(std::move(o)),
@@ -63,31 +268,11 @@ SWITCHBOARD_DECL void server_core::start_backplane() {
         backplane::handlers{
             .apply =
                 [weak](backplane::entry x) {
-                    auto self = weak.lock();
-                    if (!self) return;
-                    // (What any client of Redis could have written is checked as a send is.)
-                    if (x.e.type.empty()) x.e.type = "message";
-                    if (!proto::valid_type(x.e.type)) return self->backplane_lost();
-                    switch (x.k) {
-                    case backplane::kind::publish:
-                        return self->publish_here(x.topic, std::make_shared<const event>(std::move(x.e)));
-                    case backplane::kind::broadcast:
-                        return self->broadcast_here(std::make_shared<const event>(std::move(x.e)));
-                    case backplane::kind::send:
-                        if (auto s = self->find_cluster_session(x.session); s && s->push_inbox(std::make_shared<const event>(std::move(x.e))))
-                            self->schedule(std::move(s));
-                        return;
-                    case backplane::kind::join:
-                        if (auto s = self->find_cluster_session(x.session)) self->join_here(s, std::move(x.topic));
-                        return;
-                    case backplane::kind::leave:
-                        if (auto s = self->find_cluster_session(x.session)) self->leave_here(s, x.topic);
-                        return;
-                    }
+                    if (auto self = weak.lock()) cluster_ops::apply(*self, std::move(x));
                 },
             .lost =
                 [weak] {
-                    if (auto self = weak.lock()) self->backplane_lost();
+                    if (auto self = weak.lock()) cluster_ops::lost(*self);
                 },
             .status =
                 [weak](error_code ec) {
@@ -115,6 +300,88 @@ SWITCHBOARD_DECL void server_core::send_through_backplane(server_session& s, con
 #endif
 }
 
+SWITCHBOARD_DECL void server_core::load_session(std::string token, address_entry& address, std::function<void()> done) {
+#ifdef SWITCHBOARD_WITH_REDIS
+    if (backplane_) return cluster_ops::load(*this, std::move(token), address, std::move(done));
+#else
+    (void)token;
+    (void)address;
+#endif
+    done();
+}
+
+SWITCHBOARD_DECL void server_core::cluster_attached(server_session& s, bool resumed) {
+#ifdef SWITCHBOARD_WITH_REDIS
+    // (A resume tells every other node that held it to let go.)
+    if (resumed) backplane_->append(backplane::kind::attach, {}, s.cluster_id(), {});
+    const auto ttl = cluster_ops::ms(cluster_ops::attached_ttl);
+    backplane_->command({"PEXPIRE", cluster_ops::key(*this, "session", s.cluster_id()), ttl}, cluster_ops::ignore);
+    backplane_->command({"PEXPIRE", cluster_ops::key(*this, "token", s.token()), ttl}, cluster_ops::ignore);
+#else
+    (void)s;
+    (void)resumed;
+#endif
+}
+
+SWITCHBOARD_DECL void server_core::cluster_deliver(const std::shared_ptr<server_session>& s, sequence_number seq,
+                                                   event ev) {
+#ifdef SWITCHBOARD_WITH_REDIS
+    // The session's record of what was delivered upstream moves past `seq` once, for
+    // whichever node asks first; the answer is the number it had (-1: delivered
+    // already; -2: the record is gone).
+    static constexpr const char* script = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
+local last = tonumber(redis.call('HGET', KEYS[1], 'in') or '0')
+local n = tonumber(ARGV[1])
+if n <= last then return -1 end
+redis.call('HSET', KEYS[1], 'in', ARGV[1])
+return last
+)lua";
+    backplane_->command({"EVAL", script, "1", cluster_ops::key(*this, "session", s->cluster_id()), std::to_string(seq)},
+                        [s, seq, ev = std::move(ev)](error_code ec, detail::redis::reply r) mutable {
+                            const bool recorded = !ec && r.type == detail::redis::reply::kind::integer;
+                            if (recorded && r.integer == -1) return; // another node delivered it
+                            asio::post(s->strand(), [s, seq, recorded, before = r.integer, ev = std::move(ev)]() mutable {
+                                if (recorded && before >= 0)
+                                    return s->delivered_elsewhere_then(static_cast<sequence_number>(before), seq, std::move(ev));
+                                // Not recorded (Redis unreachable, the record gone): not delivered
+                                // and not acknowledged; the connection ends, and the client sends
+                                // it again when it resumes.
+                                if (auto c = s->connection()) c->close({}, "the cluster is unavailable");
+                            });
+                        });
+#else
+    (void)s;
+    (void)seq;
+    (void)ev;
+#endif
+}
+
+SWITCHBOARD_DECL void server_core::cluster_detached(server_session& s) {
+#ifdef SWITCHBOARD_WITH_REDIS
+    const auto ttl = cluster_ops::ms(options.session_timeout);
+    backplane_->command({"PEXPIRE", cluster_ops::key(*this, "session", s.cluster_id()), ttl}, cluster_ops::ignore);
+    backplane_->command({"PEXPIRE", cluster_ops::key(*this, "token", s.token()), ttl}, cluster_ops::ignore);
+#else
+    (void)s;
+#endif
+}
+
+SWITCHBOARD_DECL void server_core::cluster_finished(server_session& s) {
+#ifdef SWITCHBOARD_WITH_REDIS
+    backplane_->append(backplane::kind::close, {}, s.cluster_id(), {});
+    std::vector<std::string> del{"DEL", cluster_ops::key(*this, "session", s.cluster_id()),
+                                 cluster_ops::key(*this, "token", s.token())};
+    {
+        std::lock_guard lock(mutex_);
+        if (s.previous_) del.push_back(cluster_ops::key(*this, "token", {s.previous_->data(), s.previous_->size()}));
+    }
+    backplane_->command(std::move(del), cluster_ops::ignore);
+#else
+    (void)s;
+#endif
+}
+
 SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::find_cluster_session(std::string_view id) {
     std::lock_guard lock(mutex_);
     auto it = by_cluster_id_.find(id);
@@ -129,7 +396,7 @@ SWITCHBOARD_DECL void server_core::backplane_lost() {
     {
         std::lock_guard lock(mutex_);
         for (const auto& [token, s] : sessions_)
-            if (s->resumable()) fan.add(s, lost);
+            if (s->resumable() && (!backplane_ || s->positioned_)) fan.add(s, lost);
     }
     fan.run(*this, lost);
     if (on_backplane && !silenced()) on_backplane(error::backplane_gap);
@@ -271,6 +538,17 @@ SWITCHBOARD_DECL std::size_t server_core::session_count() const {
 SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool resumable, address_entry& address,
                                                                           const char*& refusal, std::string principal,
                                                                           std::any data) {
+    auto s = make_session(resumable, address, refusal, std::move(principal), std::move(data), make_token(), {});
+#ifdef SWITCHBOARD_WITH_REDIS
+    if (s && backplane_) cluster_ops::opened(*this, s);
+#endif
+    return s;
+}
+
+SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::make_session(bool resumable, address_entry& address,
+                                                                          const char*& refusal, std::string principal,
+                                                                          std::any data, server_session::token_type token,
+                                                                          std::optional<server_session::token_type> cluster_id) {
     {
         std::lock_guard lock(address_mutex_);
         if (address.second.sessions >= options.max_sessions_per_address) {
@@ -281,13 +559,12 @@ SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool 
     }
     {
         std::lock_guard lock(mutex_);
-        if (!stopped() && sessions_.size() < options.max_sessions) {
-            auto s = std::make_shared<server_session>(shared_from_this(), make_token(), resumable,
-                                                      next_id_.fetch_add(1), address, std::move(principal),
-                                                      std::move(data));
+        if (!stopped() && sessions_.size() < options.max_sessions && !sessions_.count({token.data(), token.size()})) {
+            auto s = std::make_shared<server_session>(shared_from_this(), token, resumable, next_id_.fetch_add(1), address,
+                                                      std::move(principal), std::move(data));
             sessions_.emplace(s->token(), s);
             if (backplane_) {
-                s->cluster_id_ = make_token();
+                s->cluster_id_ = cluster_id ? *cluster_id : make_token();
                 by_cluster_id_.emplace(s->cluster_id(), s);
             }
             return s;
@@ -325,6 +602,12 @@ SWITCHBOARD_DECL void server_core::rotate_token(server_session& s, std::string_v
     s.token_ = fresh;
     s.unconfirmed_.store(true);
     sessions_.emplace(s.token(), std::move(held));
+#ifdef SWITCHBOARD_WITH_REDIS
+    if (backplane_) // (the command is only queued: nothing is called under the lock)
+        backplane_->command({"SET", cluster_ops::key(*this, "token", s.token()), std::string(s.cluster_id()), "PX",
+                             cluster_ops::ms(cluster_ops::attached_ttl)},
+                            cluster_ops::ignore);
+#endif
 }
 
 SWITCHBOARD_DECL void server_core::confirm_token(server_session& s) {
@@ -332,6 +615,11 @@ SWITCHBOARD_DECL void server_core::confirm_token(server_session& s) {
     std::lock_guard lock(mutex_);
     if (!s.previous_) return;
     previous_tokens_.erase(std::string_view(s.previous_->data(), s.previous_->size()));
+#ifdef SWITCHBOARD_WITH_REDIS
+    if (backplane_)
+        backplane_->command({"DEL", cluster_ops::key(*this, "token", {s.previous_->data(), s.previous_->size()})},
+                            cluster_ops::ignore);
+#endif
     s.previous_.reset();
     s.unconfirmed_.store(false);
 }
@@ -341,6 +629,11 @@ SWITCHBOARD_DECL void server_core::confirm_token(server_session& s, std::string_
     std::lock_guard lock(mutex_);
     if (!s.previous_ || !constant_time_equal{}(used, s.token())) return;
     previous_tokens_.erase(std::string_view(s.previous_->data(), s.previous_->size()));
+#ifdef SWITCHBOARD_WITH_REDIS
+    if (backplane_)
+        backplane_->command({"DEL", cluster_ops::key(*this, "token", {s.previous_->data(), s.previous_->size()})},
+                            cluster_ops::ignore);
+#endif
     s.previous_.reset();
     s.unconfirmed_.store(false);
 }
@@ -483,7 +776,8 @@ SWITCHBOARD_DECL void server_core::broadcast_here(const shared_event& ev) {
     {
         std::lock_guard lock(mutex_);
         fan.due.reserve(sessions_.size());
-        for (const auto& [token, s] : sessions_) fan.add(s, ev);
+        for (const auto& [token, s] : sessions_)
+            if (!backplane_ || s->positioned_) fan.add(s, ev); // (with one: from its place in the stream on)
     }
     fan.run(*this, ev);
 }

@@ -84,6 +84,7 @@ SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c,
             send_entry(*c, seq, ev);
         });
     }
+    if (resumable_ && core_->clustered()) core_->cluster_attached(*this, resumed);
     if (!opened_) {
         opened_ = true;
         if (core_->on_open && !core_->silenced()) core_->on_open(handle());
@@ -96,6 +97,7 @@ SWITCHBOARD_DECL void server_session::detach(connection_base* c, error_code ec) 
     if (closed_) return;
     const bool fatal = ec == error::queue_full || ec == error::protocol_violation || ec == error::message_too_big;
     if (!resumable_ || fatal) return finish(ec);
+    if (core_->clustered()) core_->cluster_detached(*this);
     auto& expiry = sm_->expiry_timer; // a resumable session has session-mode state
     if (!expiry) expiry = std::make_unique<asio::steady_timer>(core_->ioc);
     expiry->expires_after(core_->options.session_timeout);
@@ -108,10 +110,16 @@ SWITCHBOARD_DECL void server_session::on_frame(const proto::frame& f, std::strin
     if (closed_ || !sm_) return; // session frames exist in session mode only
     switch (f.k) {
     case proto::kind::event: {
+        event ev{.type = proto::event_type(f.type), .data = std::move(data), .binary = f.binary, .id = std::to_string(f.a)};
+        // In a cluster another node may have delivered it (its client was there): the
+        // cluster's record decides, before the application sees it.
+        if (core_->clustered()) {
+            if (f.a > sm_->in.last_delivered()) core_->cluster_deliver(shared_from_this(), f.a, std::move(ev));
+            return;
+        }
         auto v = sm_->in.accept(f.a);
         if (!v.deliver) return; // a replay of an event already delivered
-        deliver(event{.type = proto::event_type(f.type), .data = std::move(data), .binary = f.binary,
-                      .id = std::to_string(f.a)});
+        deliver(std::move(ev));
         return maybe_ack();
     }
     case proto::kind::ack:
@@ -162,6 +170,14 @@ SWITCHBOARD_DECL server_session::post_answer server_session::on_post(std::string
         if (auto c = conn_.lock(); c && !plan.lost) c->answer_post(*last, serial, answer);
     }
     return {http::status::ok, std::move(answer)};
+}
+
+SWITCHBOARD_DECL void server_session::delivered_elsewhere_then(sequence_number before, sequence_number seq, event ev) {
+    if (closed_) return;
+    sm_->in.advance_to(before);
+    if (!sm_->in.accept(seq).deliver) return;
+    deliver(std::move(ev));
+    maybe_ack();
 }
 
 SWITCHBOARD_DECL void server_session::on_plain_event(event ev) {
@@ -219,9 +235,22 @@ SWITCHBOARD_DECL void server_session::close_now(error_code ec, std::string_view 
     finish(ec);
 }
 
+SWITCHBOARD_DECL void server_session::moved_away() {
+    if (closed_) return;
+    closed_ = true;
+    if (sm_ && sm_->expiry_timer) sm_->expiry_timer->cancel();
+    if (sm_ && sm_->ack_timer) sm_->ack_timer->cancel();
+    if (auto c = conn_.lock()) {
+        conn_.reset();
+        c->close({}, "replaced by a new connection");
+    }
+    core_->remove_session(*this);
+}
+
 SWITCHBOARD_DECL void server_session::finish(error_code ec) {
     if (closed_) return;
     closed_ = true;
+    if (resumable_ && core_->clustered()) core_->cluster_finished(*this);
     core_->remove_session(*this);
     if (sm_ && sm_->expiry_timer) sm_->expiry_timer->cancel();
     if (sm_ && sm_->ack_timer) sm_->ack_timer->cancel();

@@ -62,6 +62,14 @@ public:
         return reported;
     }
 
+    /// Every event up to `last` was delivered elsewhere (another node of a cluster):
+    /// they count as delivered here, and are acknowledged with the next.
+    void advance_to(sequence_number last) noexcept {
+        if (last <= last_) return;
+        last_ = last;
+        ++unacked_;
+    }
+
     /// The number of the last event delivered (0 if none): the resume point.
     sequence_number last_delivered() const noexcept { return last_; }
 
