@@ -20,9 +20,7 @@ namespace sb = switchboard;
 namespace {
 
 unsigned short shared_redis_port() {
-    std::ifstream in(SWITCHBOARD_TEST_REDIS_DIR "/port");
-    unsigned short port = 0;
-    in >> port;
+    const auto port = redis_test_port();
     REQUIRE(port != 0);
     return port;
 }
@@ -54,6 +52,16 @@ bool has(const recorder<sb::error_code>& r, sb::error_code ec) { return count(r,
 void wait_linked(test_server& node) {
     REQUIRE(wait_until([&] { return has(node.backplane, {}); }));
 }
+
+// Two nodes of a cluster of their own on the shared Redis, linked.
+struct two_nodes {
+    explicit two_nodes(const std::string& prefix = fresh_prefix())
+        : a(node_options(shared_redis_port(), prefix)), b(node_options(shared_redis_port(), prefix)) {
+        wait_linked(a);
+        wait_linked(b);
+    }
+    test_server a, b;
+};
 
 // `n` clients on `node` that joined topic "news" (each has got one event: "ready:1").
 template <class Transport>
@@ -164,11 +172,8 @@ TEMPLATE_TEST_CASE("cluster: a publish on any node reaches every subscriber of e
 
 TEMPLATE_TEST_CASE("cluster: a session's own sends, its joins and the publishes it gets keep their order", "[redis]",
                    SWITCHBOARD_TRANSPORTS) {
-    const auto prefix = fresh_prefix();
-    const auto port = shared_redis_port();
-    test_server a(node_options(port, prefix)), b(node_options(port, prefix));
-    wait_linked(a);
-    wait_linked(b);
+    two_nodes nodes;
+    auto& a = nodes.a;
     test_client<TestType> c(a.io.ioc, a.template url<TestType>());
     c.connect();
     // Each event of the client is echoed (a send to its session), or published to
@@ -197,11 +202,9 @@ TEMPLATE_TEST_CASE("cluster: a session's own sends, its joins and the publishes 
 
 TEMPLATE_TEST_CASE("cluster: a client whose node is cut off resumes on another node, nothing lost or twice", "[redis]",
                    SWITCHBOARD_TRANSPORTS) {
-    const auto prefix = fresh_prefix();
-    const auto port = shared_redis_port();
-    test_server a(node_options(port, prefix)), b(node_options(port, prefix));
-    wait_linked(a);
-    wait_linked(b);
+    two_nodes nodes;
+    auto& a = nodes.a;
+    auto& b = nodes.b;
     tcp_proxy front(a.server.port()); // the client's way in: to a, then to b
     auto c = subscribers<TestType>(a, 1, front.port());
     auto& cl = *c[0];
@@ -231,16 +234,26 @@ TEMPLATE_TEST_CASE("cluster: a client whose node is cut off resumes on another n
     REQUIRE(resumed);
     cl.send({.type = "echo", .data = "e:2"});
     REQUIRE(wait_until([&] { return cl.events.size() >= 83; }));
+    CHECK(b.server.session_count() == 1);                                // it is b's now
+    REQUIRE(wait_until([&] { return a.server.session_count() == 0; })); // and a let go
+    // And back to a, at once (a reads b's attach while it takes the session again).
+    front.retarget(a.server.port());
+    front.cut();
+    for (int i = 41; i <= 50; ++i) b.server.publish("news", {.type = "news", .data = "b:" + std::to_string(i)});
+    REQUIRE(wait_until([&] { return cl.events.size() >= 93; }, 20s));
+    cl.send({.type = "echo", .data = "e:3"});
+    REQUIRE(wait_until([&] { return cl.events.size() >= 94; }));
     std::this_thread::sleep_for(200ms);
     const auto got = by_publisher(cl.events.items());
     CHECK(got.at("a") == numbered(1, 40));
-    CHECK(got.at("b") == numbered(1, 40));
-    CHECK(got.at("e") == numbered(1, 2));
-    CHECK(cl.events.size() == 83);
+    CHECK(got.at("b") == numbered(1, 50));
+    CHECK(got.at("e") == numbered(1, 3));
+    CHECK(cl.events.size() == 94);
     CHECK(cl.gaps.size() == 0);
-    CHECK(b.server.session_count() == 1);          // it is b's now
-    REQUIRE(wait_until([&] { return a.server.session_count() == 0; })); // and a let go
+    CHECK(a.server.session_count() == 1);
+    REQUIRE(wait_until([&] { return b.server.session_count() == 0; }));
     CHECK(a.closed.size() == 0); // (it did not end: it went on elsewhere)
+    CHECK(b.closed.size() == 0);
 }
 
 TEMPLATE_TEST_CASE("cluster: a node cut off from Redis holds its publishes and sends them once when back",

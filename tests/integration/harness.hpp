@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <fstream>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -45,6 +46,17 @@ private:
     asio::executor_work_guard<asio::io_context::executor_type> guard_;
     std::vector<std::thread> threads_;
 };
+
+#ifdef SWITCHBOARD_TEST_REDIS_DIR
+// The port of the tests' redis-server (the ctest fixture `redis`, tests/redis/server.sh);
+// 0 when it is not running.
+inline unsigned short redis_test_port() {
+    std::ifstream in(SWITCHBOARD_TEST_REDIS_DIR "/port");
+    unsigned short port = 0;
+    in >> port;
+    return port;
+}
+#endif
 
 // Polls `pred` until it holds or `timeout` passes; returns its last value.
 inline bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {

@@ -19,9 +19,7 @@ namespace redis = switchboard::detail::redis;
 namespace {
 
 unsigned short redis_port() {
-    std::ifstream in(SWITCHBOARD_TEST_REDIS_DIR "/port");
-    unsigned short port = 0;
-    in >> port;
+    const auto port = redis_test_port();
     REQUIRE(port != 0);
     return port;
 }

@@ -141,6 +141,7 @@ return 1
             self->watchdog_.cancel();
             self->drop_links();
             self->handlers_ = {};
+            for (auto& [id, f] : std::exchange(self->waiting_reads_, {})) f(); // (they find it stopped)
         });
     }
 
@@ -185,10 +186,32 @@ return 1
 
     // Runs `f(position, number)` on the strand, between two entries read: every entry
     // applied after it comes after `position` (the stream id of the last entry read,
-    // "0-0" for none), whose cluster number is `number`.
+    // "0-0" for none), whose cluster number is `number` (0: not known).
     template <class F>
     void at_position(F f) {
-        asio::post(strand_, [self = shared_from_this(), f = std::move(f)]() mutable { f(self->last_id_, self->last_number_); });
+        asio::post(strand_, [self = shared_from_this(), f = std::move(f)]() mutable {
+            f(self->last_id_, self->number_known_ ? self->last_number_ : 0);
+        });
+    }
+
+    // Runs `f()` on the strand once the reader has read (and applied) every entry up to
+    // stream id `id`: at once if it has.
+    void when_read(std::string id, std::function<void()> f) {
+        asio::dispatch(strand_, [self = shared_from_this(), id = std::move(id), f = std::move(f)]() mutable {
+            if (!id_after(id, self->last_id_)) return f();
+            self->waiting_reads_.emplace_back(std::move(id), std::move(f));
+        });
+    }
+
+    // Whether stream id `a` comes after `b` ("<ms>-<seq>").
+    static bool id_after(std::string_view a, std::string_view b) {
+        auto split = [](std::string_view v) {
+            const auto dash = v.find('-');
+            const auto ms = number(v.substr(0, dash));
+            const auto seq = dash == std::string_view::npos ? 0 : number(v.substr(dash + 1));
+            return std::pair{ms, seq};
+        };
+        return split(a) > split(b);
     }
 
     // Reads the entries after stream id `after` up to the newest (in pages), then
@@ -403,6 +426,16 @@ private:
                 if (stopped_) return;
             }
         }
+        // (After the batch: what waits for a position is called once it is passed.)
+        for (auto it = waiting_reads_.begin(); it != waiting_reads_.end();) {
+            if (id_after(it->first, last_id_)) {
+                ++it;
+                continue;
+            }
+            auto f = std::move(it->second);
+            it = waiting_reads_.erase(it);
+            f();
+        }
     }
 
     static parsed parse(std::string id, std::vector<redis::reply>& fields) {
@@ -539,6 +572,7 @@ private:
     std::size_t in_flight_ = 0;     // sent on it and not yet answered
     std::deque<pending_entry> pending_;
     std::atomic<std::size_t> pending_size_{0};
+    std::vector<std::pair<std::string, std::function<void()>>> waiting_reads_; // (when_read)
 };
 
 } // namespace switchboard::detail

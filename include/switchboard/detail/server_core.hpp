@@ -124,6 +124,8 @@ public:
     void cluster_finished(server_session& s);
     // An upstream event of `s`, delivered once the cluster's record says no node did.
     void cluster_deliver(const std::shared_ptr<server_session>& s, sequence_number seq, event ev);
+    // The client of `s` skipped its events up to `last` (a gap frame): the record too.
+    void cluster_skip(server_session& s, sequence_number last);
     // Sessions with queued sends (push_inbox said true) wait their turn for a drain.
     void schedule(std::shared_ptr<server_session> s) { schedule(&s, 1); }
     void schedule(std::vector<std::shared_ptr<server_session>>& due) { schedule(due.data(), due.size()); }
@@ -185,7 +187,8 @@ private:
     // one), or null with the reason.
     std::shared_ptr<server_session> make_session(bool resumable, address_entry& address, const char*& refusal,
                                                  std::string principal, std::any data, server_session::token_type token,
-                                                 std::optional<server_session::token_type> cluster_id);
+                                                 std::optional<server_session::token_type> cluster_id,
+                                                 const std::function<void(server_session&)>& prepare);
 
     listener plain_;
     listener secure_;

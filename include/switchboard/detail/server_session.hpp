@@ -106,7 +106,8 @@ public:
     void on_plain_event(event ev);
     // In a cluster: the record says the events up to `before` were delivered (on any
     // node), and `seq` is to be delivered now.
-    void delivered_elsewhere_then(sequence_number before, sequence_number seq, event ev);
+    // (No event: it was delivered; `before` is the record's number.)
+    void delivered_elsewhere_then(sequence_number before, sequence_number seq, std::optional<event> ev);
     // The frames of an upstream POST; the HTTP answer to send.
     struct post_answer {
         boost::beast::http::status status;
@@ -133,6 +134,9 @@ public:
     // Another node of the cluster took it (its client resumed there): it lets go here,
     // without ending (no on_close: it goes on there).
     void moved_away();
+    // Brought from the cluster for a request: unless a connection attaches, it waits
+    // session_timeout for one, as a dropped session does.
+    void expire_unless_attached();
 
     // From any thread: sends at once on the session's strand, else through the inbox.
     void post_send(shared_event ev);
@@ -173,6 +177,8 @@ private:
     // With a backplane: the stream's entries apply to it (from its place in the stream
     // on; set and read on the backplane's strand).
     bool positioned_ = false;
+    // Attach entries this node appended for it and has not read back yet.
+    std::atomic<int> attaches_pending_{0};
     std::atomic<bool> unconfirmed_{false};
     std::string principal_;
     std::any data_;

@@ -43,6 +43,7 @@ struct server_core::cluster_load {
     };
     std::string id;
     std::vector<item> buffer;
+    std::vector<std::function<void()>> waiters; // other requests for it meanwhile
 };
 
 // The cluster's side of the registry (docs/decisions.md, "Backplane"). Keys, under the
@@ -78,8 +79,13 @@ struct cluster_ops {
         case backplane::kind::leave:
             if (auto s = c.find_cluster_session(x.session)) c.leave_here(s, x.topic);
             return;
-        case backplane::kind::attach: // another node took it
-        case backplane::kind::close:  // it ended on another node
+        case backplane::kind::attach: // another node took it (unless this node took it again since)
+            if (auto s = c.find_cluster_session(x.session)) {
+                if (x.own) --s->attaches_pending_;
+                else if (s->attaches_pending_.load() == 0) asio::post(s->strand(), [s] { s->moved_away(); });
+            }
+            return;
+        case backplane::kind::close: // it ended on another node
             if (x.own) return;
             if (auto s = c.find_cluster_session(x.session)) asio::post(s->strand(), [s] { s->moved_away(); });
             return;
@@ -103,6 +109,7 @@ struct cluster_ops {
             auto self = weak.lock();
             if (!self) return;
             s->positioned_ = true;
+            if (!s->resumable()) return; // (a plain session cannot be resumed anywhere)
             std::string token;
             {
                 std::lock_guard lock(self->mutex_);
@@ -111,8 +118,9 @@ struct cluster_ops {
             const auto ttl = ms(attached_ttl);
             auto& bp = *self->backplane_;
             const auto session_key = key(*self, "session", s->cluster_id());
-            bp.command({"HSET", session_key, "start", position, "number", std::to_string(number), "principal", s->principal()},
-                       ignore);
+            std::vector<std::string> hset{"HSET", session_key, "start", position, "principal", s->principal()};
+            if (number != 0) hset.insert(hset.end(), {"number", std::to_string(number)}); // (else not known)
+            bp.command(std::move(hset), ignore);
             bp.command({"PEXPIRE", session_key, ttl}, ignore);
             bp.command({"SET", key(*self, "token", token), std::string(s->cluster_id()), "PX", ttl}, ignore);
         });
@@ -138,16 +146,31 @@ struct cluster_ops {
                                 else if (f == "number") number = std::strtoull(v.c_str(), nullptr, 10);
                                 else if (f == "in") in = std::strtoull(v.c_str(), nullptr, 10);
                             }
-                            // (Held here already, or being brought by another request.)
-                            if (self->find_cluster_session(id) || self->loading_.count(id)) return done();
+                            // (Held here already, or being brought by another request: it
+                            // goes on when that one is done.)
+                            if (self->find_cluster_session(id)) return done();
+                            if (auto it = self->loading_.find(id); it != self->loading_.end())
+                                return it->second->waiters.push_back(std::move(done));
                             auto l = std::make_shared<server_core::cluster_load>();
                             l->id = id;
                             self->loading_[id] = l;
-                            bp->range(start, [self, l, token, principal, number, in, start, &address,
-                                              done](error_code ec3, std::vector<backplane::parsed> entries) {
-                                self->loading_.erase(l->id);
-                                if (!ec3) build(*self, *l, token, principal, number, in, start, entries, address);
-                                done();
+                            bp->range(start, [self, bp, l, token, principal, number, in, start, &address,
+                                              done](error_code ec3, std::vector<backplane::parsed> entries) mutable {
+                                auto finish = [self, l, done] {
+                                    self->loading_.erase(l->id);
+                                    done();
+                                    for (auto& w : l->waiters) w();
+                                };
+                                if (ec3) return finish();
+                                // The reader must have passed the history's end first: an entry
+                                // it had not applied yet would be in the history and applied
+                                // live again (it skips nothing).
+                                const auto end = entries.empty() ? start : entries.back().x.id;
+                                auto e = std::make_shared<std::vector<backplane::parsed>>(std::move(entries));
+                                bp->when_read(end, [self, l, token, principal, number, in, start, e, &address, finish] {
+                                    build(*self, *l, token, principal, number, in, start, *e, address);
+                                    finish();
+                                });
                             });
                         });
         });
@@ -189,14 +212,16 @@ struct cluster_ops {
         };
         bool first = true;
         for (auto& p : entries) {
+            bool missing = false;
             if (p.number != 0) {
-                // The history must start right after where the session began.
-                if (first && p.number != number + 1) return;
-                if (!first && p.number > number + 1) events.push_back(nullptr);
+                // The history must start right after where the session began (when that
+                // place's number is known).
+                if (first && number != 0 && p.number != number + 1) return;
+                missing = !first && p.number > number + 1;
                 number = std::max(number, p.number);
                 first = false;
             }
-            if (p.dropped > 0) events.push_back(nullptr);
+            if (missing || p.dropped > 0) events.push_back(nullptr); // (one, as the reader reports it)
             if (p.known) project(p.x);
             last_id = p.x.id;
         }
@@ -207,7 +232,7 @@ struct cluster_ops {
                 ++lost;
                 continue;
             }
-            if (!id_after(item.x.id, last_id)) {
+            if (!backplane::id_after(item.x.id, last_id)) {
                 lost = 0; // (reported before an entry the history had)
                 continue;
             }
@@ -217,24 +242,19 @@ struct cluster_ops {
         for (; lost > 0; --lost) events.push_back(nullptr);
         if (ended) return;
         const char* refusal = nullptr;
-        auto s = c.make_session(true, address, refusal, principal, {}, t, id);
+        // (Its window is filled before any other thread can find it.)
+        auto s = c.make_session(true, address, refusal, principal, {}, t, id, [&](server_session& made) {
+            for (const auto& ev : events) made.sm_->out.push(ev, ev ? ev->data.size() : 0);
+            made.sm_->in.advance_to(in);
+            made.positioned_ = true;
+        });
         if (!s) return;
-        for (const auto& ev : events) s->sm_->out.push(ev, ev ? ev->data.size() : 0);
-        s->sm_->in.advance_to(in);
-        s->positioned_ = true;
         for (const auto& topic : topics) c.join_here(s, topic);
+        // Not resumed after all (the request fails, or is refused): it waits for its
+        // client as a dropped session does, then ends.
+        asio::post(s->strand(), [s] { s->expire_unless_attached(); });
     }
 
-    // Whether stream id `a` comes after `b`.
-    static bool id_after(std::string_view a, std::string_view b) {
-        auto split = [](std::string_view v) {
-            const auto dash = v.find('-');
-            const auto ms = std::strtoull(std::string(v.substr(0, dash)).c_str(), nullptr, 10);
-            const auto seq = dash == std::string_view::npos ? 0 : std::strtoull(std::string(v.substr(dash + 1)).c_str(), nullptr, 10);
-            return std::pair{ms, seq};
-        };
-        return split(a) > split(b);
-    }
 };
 #endif
 
@@ -313,7 +333,10 @@ SWITCHBOARD_DECL void server_core::load_session(std::string token, address_entry
 SWITCHBOARD_DECL void server_core::cluster_attached(server_session& s, bool resumed) {
 #ifdef SWITCHBOARD_WITH_REDIS
     // (A resume tells every other node that held it to let go.)
-    if (resumed) backplane_->append(backplane::kind::attach, {}, s.cluster_id(), {});
+    if (resumed) {
+        ++s.attaches_pending_; // (attaches of other nodes read before it are older)
+        backplane_->append(backplane::kind::attach, {}, s.cluster_id(), {});
+    }
     const auto ttl = cluster_ops::ms(cluster_ops::attached_ttl);
     backplane_->command({"PEXPIRE", cluster_ops::key(*this, "session", s.cluster_id()), ttl}, cluster_ops::ignore);
     backplane_->command({"PEXPIRE", cluster_ops::key(*this, "token", s.token()), ttl}, cluster_ops::ignore);
@@ -326,27 +349,36 @@ SWITCHBOARD_DECL void server_core::cluster_attached(server_session& s, bool resu
 SWITCHBOARD_DECL void server_core::cluster_deliver(const std::shared_ptr<server_session>& s, sequence_number seq,
                                                    event ev) {
 #ifdef SWITCHBOARD_WITH_REDIS
-    // The session's record of what was delivered upstream moves past `seq` once, for
-    // whichever node asks first; the answer is the number it had (-1: delivered
-    // already; -2: the record is gone).
+    // The session's record of what was delivered upstream moves to `seq` once, for
+    // whichever node asks first, and only from `seq - 1` (an earlier one not recorded
+    // is never skipped). The answer: {1, the number before} (deliver), {0, the record's
+    // number} (delivered already), {-3, the record's number} (an earlier one is missing),
+    // {-2} (the record is gone).
     static constexpr const char* script = R"lua(
-if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-2, 0} end
 local last = tonumber(redis.call('HGET', KEYS[1], 'in') or '0')
 local n = tonumber(ARGV[1])
-if n <= last then return -1 end
+if n <= last then return {0, last} end
+if n > last + 1 then return {-3, last} end
 redis.call('HSET', KEYS[1], 'in', ARGV[1])
-return last
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return {1, last}
 )lua";
-    backplane_->command({"EVAL", script, "1", cluster_ops::key(*this, "session", s->cluster_id()), std::to_string(seq)},
+    backplane_->command({"EVAL", script, "1", cluster_ops::key(*this, "session", s->cluster_id()), std::to_string(seq),
+                         cluster_ops::ms(cluster_ops::attached_ttl)},
                         [s, seq, ev = std::move(ev)](error_code ec, detail::redis::reply r) mutable {
-                            const bool recorded = !ec && r.type == detail::redis::reply::kind::integer;
-                            if (recorded && r.integer == -1) return; // another node delivered it
-                            asio::post(s->strand(), [s, seq, recorded, before = r.integer, ev = std::move(ev)]() mutable {
-                                if (recorded && before >= 0)
-                                    return s->delivered_elsewhere_then(static_cast<sequence_number>(before), seq, std::move(ev));
-                                // Not recorded (Redis unreachable, the record gone): not delivered
-                                // and not acknowledged; the connection ends, and the client sends
-                                // it again when it resumes.
+                            long long verdict = -2, record = 0;
+                            if (!ec && r.type == detail::redis::reply::kind::array && r.elements.size() == 2) {
+                                verdict = r.elements[0].integer;
+                                record = r.elements[1].integer;
+                            }
+                            asio::post(s->strand(), [s, seq, verdict, record, ev = std::move(ev)]() mutable {
+                                const auto before = static_cast<sequence_number>(std::max(0LL, record));
+                                if (verdict == 1) return s->delivered_elsewhere_then(before, seq, std::move(ev));
+                                if (verdict == 0) return s->delivered_elsewhere_then(before, seq, std::nullopt);
+                                // Not recorded (an earlier event missing, Redis unreachable, the
+                                // record gone): not delivered and not acknowledged; the connection
+                                // ends, and the client sends it again when it resumes.
                                 if (auto c = s->connection()) c->close({}, "the cluster is unavailable");
                             });
                         });
@@ -354,6 +386,22 @@ return last
     (void)s;
     (void)seq;
     (void)ev;
+#endif
+}
+
+SWITCHBOARD_DECL void server_core::cluster_skip(server_session& s, sequence_number last) {
+#ifdef SWITCHBOARD_WITH_REDIS
+    static constexpr const char* script = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local last = tonumber(redis.call('HGET', KEYS[1], 'in') or '0')
+if tonumber(ARGV[1]) > last then redis.call('HSET', KEYS[1], 'in', ARGV[1]) end
+return 1
+)lua";
+    backplane_->command({"EVAL", script, "1", cluster_ops::key(*this, "session", s.cluster_id()), std::to_string(last)},
+                        cluster_ops::ignore);
+#else
+    (void)s;
+    (void)last;
 #endif
 }
 
@@ -503,8 +551,14 @@ SWITCHBOARD_DECL void server_core::stop() {
         for (const auto& [token, s] : sessions_) sessions.push_back(s);
         closed.swap(lingering_);
     }
+    // With a backplane a session in session mode does not end with its node: its
+    // client resumes on another (a rolling restart moves sessions, it does not end them).
+    const bool clustered_sessions = backplane_ != nullptr;
     for (const auto& s : sessions)
-        asio::post(s->strand(), [s] { s->close_now(error::closed, "server stopped"); });
+        asio::post(s->strand(), [s, clustered_sessions] {
+            if (clustered_sessions && s->resumable()) return s->moved_away();
+            s->close_now(error::closed, "server stopped");
+        });
     for (auto& [token, l] : closed) // their last answers wait no more
         asio::post(l.session->strand(), [c = std::move(l.connection)] { c->stop_lingering(); });
     std::deque<std::shared_ptr<server_session>> ready;
@@ -538,7 +592,7 @@ SWITCHBOARD_DECL std::size_t server_core::session_count() const {
 SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool resumable, address_entry& address,
                                                                           const char*& refusal, std::string principal,
                                                                           std::any data) {
-    auto s = make_session(resumable, address, refusal, std::move(principal), std::move(data), make_token(), {});
+    auto s = make_session(resumable, address, refusal, std::move(principal), std::move(data), make_token(), {}, {});
 #ifdef SWITCHBOARD_WITH_REDIS
     if (s && backplane_) cluster_ops::opened(*this, s);
 #endif
@@ -548,7 +602,8 @@ SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool 
 SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::make_session(bool resumable, address_entry& address,
                                                                           const char*& refusal, std::string principal,
                                                                           std::any data, server_session::token_type token,
-                                                                          std::optional<server_session::token_type> cluster_id) {
+                                                                          std::optional<server_session::token_type> cluster_id,
+                                                                          const std::function<void(server_session&)>& prepare) {
     {
         std::lock_guard lock(address_mutex_);
         if (address.second.sessions >= options.max_sessions_per_address) {
@@ -562,6 +617,7 @@ SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::make_session(bool 
         if (!stopped() && sessions_.size() < options.max_sessions && !sessions_.count({token.data(), token.size()})) {
             auto s = std::make_shared<server_session>(shared_from_this(), token, resumable, next_id_.fetch_add(1), address,
                                                       std::move(principal), std::move(data));
+            if (prepare) prepare(*s); // (a session no one else knows yet: nothing is called out)
             sessions_.emplace(s->token(), s);
             if (backplane_) {
                 s->cluster_id_ = cluster_id ? *cluster_id : make_token();

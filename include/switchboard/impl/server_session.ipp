@@ -98,11 +98,20 @@ SWITCHBOARD_DECL void server_session::detach(connection_base* c, error_code ec) 
     const bool fatal = ec == error::queue_full || ec == error::protocol_violation || ec == error::message_too_big;
     if (!resumable_ || fatal) return finish(ec);
     if (core_->clustered()) core_->cluster_detached(*this);
+    expire_unless_attached();
+}
+
+SWITCHBOARD_DECL void server_session::expire_unless_attached() {
+    if (closed_ || conn_.lock() || !sm_) return;
     auto& expiry = sm_->expiry_timer; // a resumable session has session-mode state
     if (!expiry) expiry = std::make_unique<asio::steady_timer>(core_->ioc);
     expiry->expires_after(core_->options.session_timeout);
     expiry->async_wait(asio::bind_executor(strand_, [self = shared_from_this()](error_code timer_ec) {
-        if (!timer_ec && !self->conn_.lock()) self->finish(error::session_expired);
+        if (timer_ec || self->conn_.lock()) return;
+        // Brought from the cluster and never resumed here: its client is elsewhere, or
+        // gone; this node lets go without ending it.
+        if (!self->opened_) return self->moved_away();
+        self->finish(error::session_expired);
     }));
 }
 
@@ -125,7 +134,10 @@ SWITCHBOARD_DECL void server_session::on_frame(const proto::frame& f, std::strin
     case proto::kind::ack:
         if (sm_->out.acknowledge(f.a)) return close_now(error::protocol_violation, "acknowledged an event never sent");
         return;
-    case proto::kind::gap: sm_->in.skip(gap{f.a, f.b}); return maybe_ack();
+    case proto::kind::gap:
+        if (core_->clustered()) core_->cluster_skip(*this, f.b); // (the record moves past it too)
+        sm_->in.skip(gap{f.a, f.b});
+        return maybe_ack();
     case proto::kind::close: return close_now({}, "");
     case proto::kind::heartbeat:
     case proto::kind::welcome: return;
@@ -172,11 +184,13 @@ SWITCHBOARD_DECL server_session::post_answer server_session::on_post(std::string
     return {http::status::ok, std::move(answer)};
 }
 
-SWITCHBOARD_DECL void server_session::delivered_elsewhere_then(sequence_number before, sequence_number seq, event ev) {
+SWITCHBOARD_DECL void server_session::delivered_elsewhere_then(sequence_number before, sequence_number seq,
+                                                              std::optional<event> ev) {
     if (closed_) return;
     sm_->in.advance_to(before);
+    if (!ev) return maybe_ack(); // (delivered on another node: acknowledged from here too)
     if (!sm_->in.accept(seq).deliver) return;
-    deliver(std::move(ev));
+    deliver(std::move(*ev));
     maybe_ack();
 }
 
