@@ -34,6 +34,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -109,7 +110,8 @@ return 1
     static constexpr std::size_t max_nodes_remembered = 4096;
 
     backplane(asio::io_context& ioc, backplane_options o, std::string node, handlers h)
-        : strand_(asio::make_strand(ioc)),
+        : ioc_(ioc),
+          strand_(asio::make_strand(ioc)),
           options_(std::move(o)),
           node_(std::move(node)),
           stream_(options_.prefix + "stream"),
@@ -133,16 +135,21 @@ return 1
     }
 
     // Ends both connections; nothing is called back any more. What is still pending is
-    // not sent.
+    // not sent. Called from outside the io_context's threads, it waits (a second at
+    // most) until that is done: nothing is left holding what it would hold.
     void stop() {
-        asio::post(strand_, [self = shared_from_this()] {
+        auto done = std::make_shared<std::promise<void>>();
+        auto stopped = done->get_future();
+        asio::post(strand_, [self = shared_from_this(), done] {
             self->stopped_ = true;
             self->retry_.cancel();
             self->watchdog_.cancel();
             self->drop_links();
             self->handlers_ = {};
             for (auto& [id, f] : std::exchange(self->waiting_reads_, {})) f(); // (they find it stopped)
+            done->set_value();
         });
+        if (!ioc_.get_executor().running_in_this_thread()) stopped.wait_for(std::chrono::seconds(1));
     }
 
     // Appends an entry (from any thread): in the order of the calls.
@@ -352,8 +359,7 @@ private:
     void drop_links() {
         for (auto* c : {&writer_, &reader_})
             if (*c) {
-                (*c)->on_closed = nullptr;
-                (*c)->close();
+                (*c)->close_here(); // (on the strand: its handlers run on it)
                 c->reset();
             }
     }
@@ -541,6 +547,7 @@ private:
         std::size_t operator()(std::string_view v) const noexcept { return std::hash<std::string_view>{}(v); }
     };
 
+    asio::io_context& ioc_;
     asio::strand<asio::any_io_executor> strand_;
     const backplane_options options_;
     const std::string node_;

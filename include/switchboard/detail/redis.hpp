@@ -132,6 +132,13 @@ public:
         });
     }
 
+    // Ends the connection at once, on the executor it was made with (a strand whose
+    // handlers its own run on): commands still waiting get operation_aborted now.
+    void close_here() {
+        on_closed = nullptr;
+        end(asio::error::operation_aborted);
+    }
+
     // Ends the connection; commands still waiting get operation_aborted.
     void close() {
         asio::post(strand_, [self = shared_from_this()] {
