@@ -25,6 +25,9 @@ unsigned short shared_redis_port() {
     return port;
 }
 
+// "<prefix><n>" (appended: GCC 12 at -O3 warns, wrongly, of an overflow in "a:" + std::to_string(n)).
+std::string label(std::string_view prefix, int n) { return std::string(prefix).append(std::to_string(n)); }
+
 // Keys of their own for each test: tests share the fixture's Redis.
 std::string fresh_prefix() {
     static std::atomic<int> n{0};
@@ -180,14 +183,14 @@ TEMPLATE_TEST_CASE("cluster: a session's own sends, its joins and the publishes 
     // "news" (which it joined first): every one goes through the stream, in order.
     c.send({.type = "join", .data = "news"});
     for (int i = 1; i <= 50; ++i) {
-        c.send({.type = "echo", .data = "e" + std::to_string(i)});
-        c.send({.type = "publish", .data = "p" + std::to_string(i)});
+        c.send({.type = "echo", .data = label("e", i)});
+        c.send({.type = "publish", .data = label("p", i)});
     }
     REQUIRE(wait_until([&] { return c.events.size() >= 100; }));
     std::vector<std::string> expected;
     for (int i = 1; i <= 50; ++i) {
-        expected.push_back("e" + std::to_string(i));
-        expected.push_back("p" + std::to_string(i));
+        expected.push_back(label("e", i));
+        expected.push_back(label("p", i));
     }
     CHECK(data_of(c.events.items()) == expected);
     // A leave takes effect in order too: the publish after it does not come.
@@ -209,8 +212,8 @@ TEMPLATE_TEST_CASE("cluster: a client whose node is cut off resumes on another n
     auto c = subscribers<TestType>(a, 1, front.port());
     auto& cl = *c[0];
     for (int i = 1; i <= 20; ++i) {
-        a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
-        b.server.publish("news", {.type = "news", .data = "b:" + std::to_string(i)});
+        a.server.publish("news", {.type = "news", .data = label("a:", i)});
+        b.server.publish("news", {.type = "news", .data = label("b:", i)});
     }
     cl.send({.type = "echo", .data = "e:1"});
     REQUIRE(wait_until([&] { return cl.events.size() >= 42; }));
@@ -219,8 +222,8 @@ TEMPLATE_TEST_CASE("cluster: a client whose node is cut off resumes on another n
     front.retarget(b.server.port());
     front.cut();
     for (int i = 21; i <= 40; ++i) {
-        a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
-        b.server.publish("news", {.type = "news", .data = "b:" + std::to_string(i)});
+        a.server.publish("news", {.type = "news", .data = label("a:", i)});
+        b.server.publish("news", {.type = "news", .data = label("b:", i)});
     }
     const bool resumed = wait_until([&] { return cl.events.size() >= 82; }, 20s);
     if (!resumed) {
@@ -239,7 +242,7 @@ TEMPLATE_TEST_CASE("cluster: a client whose node is cut off resumes on another n
     // And back to a, at once (a reads b's attach while it takes the session again).
     front.retarget(a.server.port());
     front.cut();
-    for (int i = 41; i <= 50; ++i) b.server.publish("news", {.type = "news", .data = "b:" + std::to_string(i)});
+    for (int i = 41; i <= 50; ++i) b.server.publish("news", {.type = "news", .data = label("b:", i)});
     REQUIRE(wait_until([&] { return cl.events.size() >= 93; }, 20s));
     cl.send({.type = "echo", .data = "e:3"});
     REQUIRE(wait_until([&] { return cl.events.size() >= 94; }));
@@ -268,8 +271,8 @@ TEMPLATE_TEST_CASE("cluster: a node cut off from Redis holds its publishes and s
     to_redis.block(true);
     to_redis.cut();
     REQUIRE(wait_until([&] { return has(a.backplane, sb::error::backplane_unavailable); }));
-    for (int i = 1; i <= 50; ++i) a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
-    for (int i = 1; i <= 50; ++i) b.server.publish("news", {.type = "news", .data = "b:" + std::to_string(i)});
+    for (int i = 1; i <= 50; ++i) a.server.publish("news", {.type = "news", .data = label("a:", i)});
+    for (int i = 1; i <= 50; ++i) b.server.publish("news", {.type = "news", .data = label("b:", i)});
     CHECK(wait_until([&] { return a.server.backplane_pending() == 50; }));
     // The stream orders every node's sends, its own too: a's wait for the link.
     REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 51; })); // b's own
@@ -306,7 +309,7 @@ TEMPLATE_TEST_CASE("cluster: publishes beyond backplane.max_pending are dropped 
     to_redis.block(true);
     to_redis.cut();
     REQUIRE(wait_until([&] { return has(a.backplane, sb::error::backplane_unavailable); }));
-    for (int i = 2; i <= 31; ++i) a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
+    for (int i = 2; i <= 31; ++i) a.server.publish("news", {.type = "news", .data = label("a:", i)});
     CHECK(wait_until([&] { return a.server.backplane_pending() == 10; }));
     to_redis.block(false);
     REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 12; }));
@@ -332,7 +335,7 @@ TEMPLATE_TEST_CASE("cluster: a node further behind than the stream holds reports
     to_redis.block(true);
     to_redis.cut();
     REQUIRE(wait_until([&] { return has(b.backplane, sb::error::backplane_unavailable); }));
-    for (int i = 1; i <= 1000; ++i) a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
+    for (int i = 1; i <= 1000; ++i) a.server.publish("news", {.type = "news", .data = label("a:", i)});
     REQUIRE(wait_until([&] { return a.server.backplane_pending() == 0; }));
     to_redis.block(false);
     REQUIRE(wait_until([&] { return has(b.backplane, sb::error::backplane_gap); }));
@@ -368,7 +371,7 @@ TEMPLATE_TEST_CASE("cluster: Redis restarted without its data is a new epoch, re
     REQUIRE(wait_until([&] { return on_b[0]->gaps.size() >= 1; }));
     // Both linked again: what a publishes now reaches b.
     REQUIRE(wait_until([&] { return count(a.backplane, {}) >= 2 && count(b.backplane, {}) >= 2; }));
-    for (int i = 2; i <= 10; ++i) a.server.publish("news", {.type = "news", .data = "a:" + std::to_string(i)});
+    for (int i = 2; i <= 10; ++i) a.server.publish("news", {.type = "news", .data = label("a:", i)});
     REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 11; }));
     CHECK(by_publisher(on_b[0]->events.items()).at("a") == numbered(1, 10));
 }
