@@ -259,6 +259,32 @@ TEMPLATE_TEST_CASE("cluster: a client whose node is cut off resumes on another n
     CHECK(b.closed.size() == 0);
 }
 
+TEMPLATE_TEST_CASE("cluster: a node that stops lets its sessions go on on another node (a rolling restart)", "[redis]",
+                   SWITCHBOARD_TRANSPORTS) {
+    two_nodes nodes;
+    auto& a = nodes.a;
+    auto& b = nodes.b;
+    tcp_proxy front(a.server.port());
+    auto c = subscribers<TestType>(a, 1, front.port());
+    auto& cl = *c[0];
+    for (int i = 1; i <= 10; ++i) b.server.publish("news", {.type = "news", .data = label("b:", i)});
+    REQUIRE(wait_until([&] { return cl.events.size() >= 11; }));
+    front.retarget(b.server.port());
+    a.server.stop();
+    for (int i = 11; i <= 20; ++i) b.server.publish("news", {.type = "news", .data = label("b:", i)});
+    REQUIRE(wait_until([&] { return cl.events.size() >= 21; }, 20s));
+    cl.send({.type = "echo", .data = "e:1"});
+    REQUIRE(wait_until([&] { return cl.events.size() >= 22; }));
+    std::this_thread::sleep_for(200ms);
+    const auto got = by_publisher(cl.events.items());
+    CHECK(got.at("b") == numbered(1, 20));
+    CHECK(got.at("e") == numbered(1, 1));
+    CHECK(cl.events.size() == 22);
+    CHECK(cl.gaps.size() == 0);
+    CHECK(a.closed.size() == 0); // it did not end
+    CHECK(b.server.session_count() == 1);
+}
+
 TEMPLATE_TEST_CASE("cluster: a node cut off from Redis holds its publishes and sends them once when back",
                    "[redis]", SWITCHBOARD_TRANSPORTS) {
     const auto prefix = fresh_prefix();

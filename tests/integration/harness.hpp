@@ -110,6 +110,12 @@ public:
     }
     // New connections go to 127.0.0.1:`port` from now on (another node of a cluster).
     void retarget(unsigned short port) { target_.store(port); }
+    // New connections go to each of `ports` in turn (a load balancer without
+    // stickiness in front of a cluster); empty: to the target again.
+    void round_robin(std::vector<unsigned short> ports) {
+        std::lock_guard lock(state_->mutex);
+        state_->targets = std::move(ports);
+    }
     int refused_upgrades() const { return state_->refused.load(); }
     int connections() const { return state_->accepted.load(); }
 
@@ -148,6 +154,8 @@ private:
         std::atomic<bool> screening{false}; // a request head is read first (refuse, hold_streams)
         std::string refuse;                 // (mutex)
         bool hold_streams = false;          // (mutex)
+        std::vector<unsigned short> targets; // (mutex) round_robin
+        std::size_t next_target = 0;         // (mutex)
         std::atomic<int> accepted{0};
         std::atomic<int> refused{0};
         int cuts = 0;
@@ -173,7 +181,12 @@ private:
     }
     // `hold`: nothing the server sends is passed on.
     void connect(const std::shared_ptr<pair>& p, bool hold = false) {
-        p->b.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), target_.load()),
+        unsigned short to = target_.load();
+        {
+            std::lock_guard lock(state_->mutex);
+            if (!state_->targets.empty()) to = state_->targets[state_->next_target++ % state_->targets.size()];
+        }
+        p->b.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), to),
                            [p, hold](boost::system::error_code ec) {
                                if (ec) return close(p);
                                // What screen() read of the request goes first.
