@@ -55,6 +55,10 @@ public:
         attach = 'a',    // a node took `session` (its client resumed there)
         close = 'x',     // `session` ended
     };
+    // Whether entries of kind `k` carry an event (the others name a session, a topic).
+    static constexpr bool carries_event(kind k) noexcept {
+        return k == kind::publish || k == kind::broadcast || k == kind::send;
+    }
     struct entry {
         kind k = kind::publish;
         std::string topic;
@@ -160,7 +164,7 @@ return 1
                                       "k", std::string(1, static_cast<char>(k))};
         if (!topic.empty()) args.insert(args.end(), {"t", std::string(topic)});
         if (!session.empty()) args.insert(args.end(), {"s", std::string(session)});
-        if (k == kind::publish || k == kind::broadcast || k == kind::send)
+        if (carries_event(k))
             args.insert(args.end(), {"y", e.type, "d", e.data, "b", e.binary ? "1" : "0", "i", e.id});
         asio::post(strand_, [self = shared_from_this(), args = std::move(args)]() mutable {
             if (self->stopped_) return;

@@ -60,11 +60,16 @@ struct cluster_ops {
     static std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()); }
     static void ignore(error_code, detail::redis::reply) {}
 
+    // The session's keys live `ttl` from now (on its strand: its token does not change).
+    static void expire(server_core& c, server_session& s, std::chrono::milliseconds ttl) {
+        for (auto k : {key(c, "session", s.cluster_id()), key(c, "token", s.token())})
+            c.backplane_->command({"PEXPIRE", std::move(k), ms(ttl)}, ignore);
+    }
+
     // An entry read from the stream (on the backplane's strand).
     static void apply(server_core& c, backplane::entry x) {
         for (auto& [id, l] : c.loading_) l->buffer.push_back({false, x});
-        const bool carries_event = x.k == backplane::kind::publish || x.k == backplane::kind::broadcast || x.k == backplane::kind::send;
-        if (carries_event && !valid(x.e)) return c.backplane_lost(); // (what any client of Redis could write)
+        if (backplane::carries_event(x.k) && !valid(x.e)) return c.backplane_lost(); // (what any client of Redis could write)
         switch (x.k) {
         case backplane::kind::publish: return c.publish_here(x.topic, std::make_shared<const event>(std::move(x.e)));
         case backplane::kind::broadcast: return c.broadcast_here(std::make_shared<const event>(std::move(x.e)));
@@ -189,8 +194,7 @@ struct cluster_ops {
         std::set<std::string, std::less<>> topics;
         bool ended = false;
         auto project = [&](backplane::entry& x) {
-            const bool carries_event = x.k == backplane::kind::publish || x.k == backplane::kind::broadcast || x.k == backplane::kind::send;
-            if (carries_event && !valid(x.e)) return events.push_back(nullptr);
+            if (backplane::carries_event(x.k) && !valid(x.e)) return events.push_back(nullptr);
             const bool mine = x.session == l.id;
             switch (x.k) {
             case backplane::kind::publish:
@@ -337,9 +341,7 @@ SWITCHBOARD_DECL void server_core::cluster_attached(server_session& s, bool resu
         ++s.attaches_pending_; // (attaches of other nodes read before it are older)
         backplane_->append(backplane::kind::attach, {}, s.cluster_id(), {});
     }
-    const auto ttl = cluster_ops::ms(cluster_ops::attached_ttl);
-    backplane_->command({"PEXPIRE", cluster_ops::key(*this, "session", s.cluster_id()), ttl}, cluster_ops::ignore);
-    backplane_->command({"PEXPIRE", cluster_ops::key(*this, "token", s.token()), ttl}, cluster_ops::ignore);
+    cluster_ops::expire(*this, s, cluster_ops::attached_ttl);
 #else
     (void)s;
     (void)resumed;
@@ -407,9 +409,7 @@ return 1
 
 SWITCHBOARD_DECL void server_core::cluster_detached(server_session& s) {
 #ifdef SWITCHBOARD_WITH_REDIS
-    const auto ttl = cluster_ops::ms(options.session_timeout);
-    backplane_->command({"PEXPIRE", cluster_ops::key(*this, "session", s.cluster_id()), ttl}, cluster_ops::ignore);
-    backplane_->command({"PEXPIRE", cluster_ops::key(*this, "token", s.token()), ttl}, cluster_ops::ignore);
+    cluster_ops::expire(*this, s, options.session_timeout);
 #else
     (void)s;
 #endif
