@@ -214,6 +214,18 @@ return 1
         });
     }
 
+    // Runs `f` on the strand once the reader has passed the newest entry of the stream
+    // now (at once when Redis cannot say which that is).
+    void sync(std::function<void()> f) {
+        command({"XREVRANGE", stream_, "+", "-", "COUNT", "1"},
+                [self = shared_from_this(), f = std::move(f)](error_code ec, redis::reply r) mutable {
+                    if (ec || r.type != redis::reply::kind::array || r.elements.empty() ||
+                        r.elements[0].type != redis::reply::kind::array || r.elements[0].elements.empty())
+                        return f();
+                    self->when_read(r.elements[0].elements[0].str, std::move(f));
+                });
+    }
+
     // Whether stream id `a` comes after `b` ("<ms>-<seq>").
     static bool id_after(std::string_view a, std::string_view b) {
         auto split = [](std::string_view v) {
@@ -240,6 +252,8 @@ return 1
     // How many entries wait to be appended (for tests and monitoring; on any thread,
     // an estimate).
     std::size_t pending() const noexcept { return pending_size_.load(std::memory_order_relaxed); }
+    // Linked to Redis now (from any thread).
+    bool up() const noexcept { return up_.load(std::memory_order_relaxed); }
 
 private:
     struct pending_entry {
@@ -334,6 +348,7 @@ private:
         backoff_.reset(); // (the next outage starts from the first delay)
         backoff_.connected(clock::now());
         linked_ = true;
+        up_.store(true, std::memory_order_relaxed);
         connecting_ = false;
         sent_upto_ = 0; // everything pending goes (again) on this connection
         in_flight_ = 0;
@@ -346,6 +361,7 @@ private:
     void down() {
         if (stopped_) return;
         const bool was_up = std::exchange(linked_, false);
+        up_.store(false, std::memory_order_relaxed);
         connecting_ = false;
         ++generation_; // what the old connections still call back is ignored
         drop_links();
@@ -567,6 +583,7 @@ private:
     std::shared_ptr<redis::connection> writer_, reader_;
     std::uint64_t generation_ = 0; // of the connections: a new pair per connect
     bool linked_ = false;
+    std::atomic<bool> up_{false}; // linked_, for other threads
     bool reported_down_ = false;
     bool stopped_ = false;
     bool reading_ = false;          // an XREAD is out

@@ -126,6 +126,14 @@ public:
     void cluster_deliver(const std::shared_ptr<server_session>& s, sequence_number seq, event ev);
     // The client of `s` skipped its events up to `last` (a gap frame): the record too.
     void cluster_skip(server_session& s, sequence_number last);
+    // `f` runs (on the backplane's strand) once Redis has answered every command asked
+    // of it before (their handlers have run).
+    void cluster_barrier(std::function<void()> f);
+    // `f` runs once this node has read the stream up to its newest entry now (a request
+    // may acknowledge events another node sent; this node must have them too).
+    void cluster_sync(std::function<void()> f);
+    // Not in a cluster, or linked to its Redis now (a new session can be recorded).
+    bool cluster_up() const noexcept;
     // Sessions with queued sends (push_inbox said true) wait their turn for a drain.
     void schedule(std::shared_ptr<server_session> s) { schedule(&s, 1); }
     void schedule(std::vector<std::shared_ptr<server_session>>& due) { schedule(due.data(), due.size()); }

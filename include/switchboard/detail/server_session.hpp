@@ -26,6 +26,7 @@
 #include <array>
 #include <any>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -98,9 +99,12 @@ public:
     server_core& core() const noexcept { return *core_; }
 
     // On the strand: connection events.
-    // `used`: the token a resume came with (it is rotated: see server_core::rotate_token).
+    // `used`: the token a resume came with (it is rotated, unless `rotate` is false: see
+    // server_core::rotate_token). In a cluster the welcome waits until Redis holds the
+    // token it carries (docs/decisions.md, "Backplane"): the client's next request may
+    // go to any node.
     void attach(std::shared_ptr<connection_base> c, sequence_number client_last, bool resumed,
-                std::string_view used = {});
+                std::string_view used = {}, bool rotate = true);
     void detach(connection_base* c, error_code ec);
     void on_frame(const proto::frame& f, std::string data);
     void on_plain_event(event ev);
@@ -114,8 +118,10 @@ public:
         std::string body;
     };
     // `last`: the POST asked for the session's events after it (docs/protocol.md).
-    post_answer on_post(std::string_view body, std::optional<sequence_number> last = std::nullopt,
-                        std::uint64_t serial = 0);
+    // `respond` gets the answer (on the strand; in a cluster once Redis has recorded the
+    // events delivered, so that the answer acknowledges them).
+    void on_post(std::string_view body, std::optional<sequence_number> last, std::uint64_t serial,
+                 std::function<void(post_answer)> respond);
 
     // On the strand, for carriers that answer requests (long-polling, polling): they
     // read the replay window instead of queueing each event. The peer delivered every
@@ -123,6 +129,8 @@ public:
     // what the window no longer holds (plan.ec: `last` was never sent).
     resume_plan poll_from(sequence_number last) { return sm_->out.resume(last); }
     const replay_window<shared_event>& window() const noexcept { return sm_->out; }
+    // The number of the last event put in the window, from any thread (session mode).
+    sequence_number sent() const noexcept { return sm_ ? sm_->sent.load(std::memory_order_acquire) : 0; }
     // The connection attached now, if any.
     std::shared_ptr<connection_base> connection() const noexcept { return conn_.lock(); }
     bool closed() const noexcept { return closed_; }
@@ -156,6 +164,8 @@ public:
 
 private:
     void deliver(event ev);
+    // The answer to a POST once its events are delivered (see on_post).
+    post_answer answer_post_now(std::optional<sequence_number> last, std::uint64_t serial);
     // Sends a window entry: the event, or a gap for an empty one.
     static void send_entry(connection_base& c, sequence_number seq, const shared_event& ev);
     void maybe_ack();
@@ -177,6 +187,9 @@ private:
     // With a backplane: the stream's entries apply to it (from its place in the stream
     // on; set and read on the backplane's strand).
     bool positioned_ = false;
+    bool brought_ = false; // made from the cluster's record (cluster_ops::build), not opened here
+    // In a cluster: Redis holds its keys under its token now (a welcome may go out).
+    void recorded(bool ok);
     // Attach entries this node appended for it and has not read back yet.
     std::atomic<int> attaches_pending_{0};
     std::atomic<bool> unconfirmed_{false};
@@ -191,6 +204,7 @@ private:
     bool ack_timer_armed_ = false;
     bool opened_ = false;
     bool closed_ = false;
+    bool recorded_ = false; // (cluster) see recorded()
     // The session protocol's state, in session mode only (a plain session holds none).
     struct session_state {
         explicit session_state(const replay_options& o) : out(o), in(o) {}
@@ -198,6 +212,14 @@ private:
         inbound_sequencer in;
         std::unique_ptr<asio::steady_timer> expiry_timer; // made when first needed
         std::unique_ptr<asio::steady_timer> ack_timer;
+        std::atomic<sequence_number> sent{0}; // out.last_sent(), for other threads
+        // (Cluster) a connection whose welcome waits for Redis (see attach).
+        struct waiting_attach {
+            std::shared_ptr<connection_base> c;
+            sequence_number client_last;
+            bool resumed;
+        };
+        std::optional<waiting_attach> waiting;
     };
     std::unique_ptr<session_state> sm_;
     std::weak_ptr<connection_base> conn_; // the connection owns the session, not the reverse

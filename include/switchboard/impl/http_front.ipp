@@ -245,19 +245,38 @@ private:
         return std::nullopt;
     }
 
+    // The `last` a request acknowledges (the query's, or an SSE Last-Event-ID's), if any.
+    static std::optional<std::uint64_t> session_last(const http::request_header<>& req) {
+        if (auto last = query_param(split_target(req.target()).second, "last")) return parse_u64(*last);
+        const auto last_event_id = req["Last-Event-ID"];
+        if (const auto dash = last_event_id.find('-'); dash != std::string_view::npos)
+            return parse_u64(last_event_id.substr(dash + 1));
+        return std::nullopt;
+    }
+
     // With a backplane, the session of a token this node does not hold is brought from
-    // the cluster first (its client was on another node): true when `then` (on the
-    // connection's executor) goes on with the request once it is here or known not to be.
+    // the cluster first (its client was on another node); one it holds, but whose client
+    // acknowledges more than this node has sent it (it got them from another node, whose
+    // reader is ahead), waits for this node's reader to reach the stream's newest entry.
+    // True when `then` (on the connection's executor) goes on with the request once the
+    // session is here or known not to be.
     template <class Then>
     bool bring_session(const http::request_header<>& req, Then then) {
         auto& core = slot_.core();
         if (!core.clustered()) return false;
         const auto token = session_token(req);
-        if (!token || core.find_session(*token)) return false;
-        core.load_session(*token, slot_.address(),
-                          [self = shared_from_this(), then = std::move(then)]() mutable {
-                              asio::dispatch(self->stream_.get_executor(), std::move(then));
-                          });
+        if (!token) return false;
+        auto go_on = [self = shared_from_this(), then = std::move(then)]() mutable {
+            asio::dispatch(self->stream_.get_executor(), std::move(then));
+        };
+        if (auto s = core.find_session(*token)) {
+            if (req.method() == http::verb::post) return false; // (its `last` waits for nothing: on_post)
+            const auto last = session_last(req);
+            if (!last || *last <= s->sent()) return false;
+            core.cluster_sync(std::move(go_on));
+            return true;
+        }
+        core.load_session(*token, slot_.address(), std::move(go_on));
         return true;
     }
 
@@ -546,9 +565,10 @@ private:
     void post(std::shared_ptr<server_session> s, std::string_view body, bool keep_alive, std::shared_ptr<std::string> keep) {
         stream_.expires_never();
         asio::dispatch(s->strand(), [self = shared_from_this(), s, body, keep_alive, keep = std::move(keep), last = post_last_] {
-            auto answer = s->on_post(body, last, self->serial_);
-            asio::dispatch(self->stream_.get_executor(), [self, keep_alive, answer = std::move(answer)] {
-                self->reply(answer.status, answer.body, keep_alive && answer.status == http::status::ok);
+            s->on_post(body, last, self->serial_, [self, keep_alive](server_session::post_answer answer) {
+                asio::dispatch(self->stream_.get_executor(), [self, keep_alive, answer = std::move(answer)] {
+                    self->reply(answer.status, answer.body, keep_alive && answer.status == http::status::ok);
+                });
             });
         });
     }
@@ -700,6 +720,11 @@ SWITCHBOARD_DECL session_request open_or_resume(const connection_slot& slot, con
         }
     }
     if (r.session) return r;
+    if (sb && !core.cluster_up()) { // (its keys must be in Redis before its client has its token)
+        r.refusal = http::status::service_unavailable;
+        r.why = "the cluster is unavailable";
+        return r;
+    }
     const char* refusal = nullptr;
     const auto* auth = slot.authorized();
     r.session = core.open_session(sb.has_value(), slot.address(), refusal, auth ? auth->principal : std::string(),

@@ -59,6 +59,12 @@ struct cluster_ops {
     }
     static std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()); }
     static void ignore(error_code, detail::redis::reply) {}
+    // A reply handler that tells `s` whether Redis took what its welcome will carry.
+    static detail::redis::connection::reply_handler recorded(server_session& s) {
+        return [w = s.weak_from_this()](error_code ec, detail::redis::reply r) {
+            if (auto s = w.lock()) asio::post(s->strand(), [s, ok = !ec && !r.is_error()] { s->recorded(ok); });
+        };
+    }
 
     // The session's keys live `ttl` from now (on its strand: its token does not change).
     static void expire(server_core& c, server_session& s, std::chrono::milliseconds ttl) {
@@ -127,7 +133,7 @@ struct cluster_ops {
             if (number != 0) hset.insert(hset.end(), {"number", std::to_string(number)}); // (else not known)
             bp.command(std::move(hset), ignore);
             bp.command({"PEXPIRE", session_key, ttl}, ignore);
-            bp.command({"SET", key(*self, "token", token), std::string(s->cluster_id()), "PX", ttl}, ignore);
+            bp.command({"SET", key(*self, "token", token), std::string(s->cluster_id()), "PX", ttl}, recorded(*s));
         });
     }
 
@@ -250,7 +256,10 @@ struct cluster_ops {
         auto s = c.make_session(true, address, refusal, principal, {}, t, id, [&](server_session& made) {
             for (const auto& ev : events) made.sm_->out.push(ev, ev ? ev->data.size() : 0);
             made.sm_->in.advance_to(in);
+            made.sm_->sent.store(made.sm_->out.last_sent());
             made.positioned_ = true;
+            made.brought_ = true;
+            made.recorded_ = true;
         });
         if (!s) return;
         for (const auto& topic : topics) c.join_here(s, topic);
@@ -405,6 +414,27 @@ return 1
     (void)s;
     (void)last;
 #endif
+}
+
+SWITCHBOARD_DECL void server_core::cluster_barrier(std::function<void()> f) {
+#ifdef SWITCHBOARD_WITH_REDIS
+    if (backplane_) return backplane_->command({"PING"}, [f = std::move(f)](error_code, detail::redis::reply) { f(); });
+#endif
+    f();
+}
+
+SWITCHBOARD_DECL bool server_core::cluster_up() const noexcept {
+#ifdef SWITCHBOARD_WITH_REDIS
+    if (backplane_) return backplane_->up();
+#endif
+    return true;
+}
+
+SWITCHBOARD_DECL void server_core::cluster_sync(std::function<void()> f) {
+#ifdef SWITCHBOARD_WITH_REDIS
+    if (backplane_) return backplane_->sync(std::move(f));
+#endif
+    f();
 }
 
 SWITCHBOARD_DECL void server_core::cluster_detached(server_session& s) {
@@ -659,10 +689,18 @@ SWITCHBOARD_DECL void server_core::rotate_token(server_session& s, std::string_v
     s.unconfirmed_.store(true);
     sessions_.emplace(s.token(), std::move(held));
 #ifdef SWITCHBOARD_WITH_REDIS
-    if (backplane_) // (the command is only queued: nothing is called under the lock)
+    if (backplane_) { // (the commands are only queued: nothing is called under the lock)
+        // The fresh token is in Redis before the client has it (server_session::attach
+        // waits for recorded()); the one before stays valid as long as a dropped
+        // session waits for its client, no longer.
         backplane_->command({"SET", cluster_ops::key(*this, "token", s.token()), std::string(s.cluster_id()), "PX",
                              cluster_ops::ms(cluster_ops::attached_ttl)},
-                            cluster_ops::ignore);
+                            cluster_ops::recorded(s));
+        if (s.previous_)
+            backplane_->command({"PEXPIRE", cluster_ops::key(*this, "token", view(*s.previous_)),
+                                 cluster_ops::ms(std::chrono::duration_cast<std::chrono::milliseconds>(options.session_timeout))},
+                                cluster_ops::ignore);
+    }
 #endif
 }
 

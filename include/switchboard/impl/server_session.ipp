@@ -57,8 +57,29 @@ SWITCHBOARD_DECL void server_session::release_address() noexcept {
 }
 
 SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c, sequence_number client_last,
-                                             bool resumed, std::string_view used) {
+                                             bool resumed, std::string_view used, bool rotate) {
     if (closed_) return c->close({}, "session closed");
+    const bool clustered = resumable_ && core_->clustered();
+    if (clustered) {
+        // What the backplane's reader gave it goes in the window first: the client may
+        // acknowledge what it got from another node (http_front waited for the reader).
+        drain_inbox();
+        // A fresh token must be in Redis before the client has it (server_core::rotate_token
+        // calls recorded() then); a new session's keys too (cluster_ops::opened).
+        if (resumed && rotate) {
+            recorded_ = false;
+            core_->rotate_token(*this, used);
+        }
+        if (!recorded_) {
+            if (auto& w = sm_->waiting; w && w->c != c) w->c->close({}, "replaced by a new connection");
+            sm_->waiting = session_state::waiting_attach{std::move(c), client_last, resumed};
+            return;
+        }
+    } else if (resumable_ && resumed && rotate) {
+        // A resume voids the token it came with: whoever else holds it (a log, a proxy,
+        // an old SSE id) holds nothing now.
+        core_->rotate_token(*this, used);
+    }
     if (auto old = conn_.lock()) { // the client came back before the old connection was seen to drop
         conn_.reset();
         old->close({}, "replaced by a new connection");
@@ -67,9 +88,6 @@ SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c,
     conn_ = c;
     kind_.store(c->kind(), std::memory_order_relaxed);
     if (resumable_) {
-        // A resume voids the token it came with: whoever else holds it (a log, a proxy,
-        // an old SSE id) holds nothing now.
-        if (resumed) core_->rotate_token(*this, used);
         const auto& o = core_->options;
         c->send_control(proto::encode_welcome(proto::welcome{.token = std::string(token()),
                                                                  .last = sm_->in.last_delivered(),
@@ -84,14 +102,37 @@ SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c,
             send_entry(*c, seq, ev);
         });
     }
-    if (resumable_ && core_->clustered()) core_->cluster_attached(*this, resumed);
+    if (clustered) core_->cluster_attached(*this, resumed);
     if (!opened_) {
         opened_ = true;
         if (core_->on_open && !core_->silenced()) core_->on_open(handle());
     }
 }
 
+SWITCHBOARD_DECL void server_session::recorded(bool ok) {
+    if (closed_ || !sm_) return;
+    auto w = std::exchange(sm_->waiting, std::nullopt);
+    if (!ok) {
+        // Redis did not take it: a new session cannot be had (its client tries again); a
+        // resume's connection ends (its client comes again with the token it has).
+        if (!opened_ && !brought_) {
+            if (w) w->c->close(error::backplane_unavailable, "the cluster is unavailable");
+            return finish(error::backplane_unavailable);
+        }
+        recorded_ = true;
+        if (w) w->c->close(error::backplane_unavailable, "the cluster is unavailable");
+        return;
+    }
+    recorded_ = true;
+    if (w) attach(std::move(w->c), w->client_last, w->resumed, {}, false);
+}
+
 SWITCHBOARD_DECL void server_session::detach(connection_base* c, error_code ec) {
+    if (sm_ && sm_->waiting && sm_->waiting->c.get() == c) { // it ended before its welcome
+        sm_->waiting.reset();
+        if (!conn_.lock()) expire_unless_attached();
+        return;
+    }
     if (conn_.lock().get() != c) return;
     conn_.reset();
     if (closed_) return;
@@ -110,7 +151,7 @@ SWITCHBOARD_DECL void server_session::expire_unless_attached() {
         if (timer_ec || self->conn_.lock()) return;
         // Brought from the cluster and never resumed here: its client is elsewhere, or
         // gone; this node lets go without ending it.
-        if (!self->opened_) return self->moved_away();
+        if (!self->opened_ && self->brought_) return self->moved_away();
         self->finish(error::session_expired);
     }));
 }
@@ -144,34 +185,57 @@ SWITCHBOARD_DECL void server_session::on_frame(const proto::frame& f, std::strin
     }
 }
 
-SWITCHBOARD_DECL server_session::post_answer server_session::on_post(std::string_view body,
-                                                                     std::optional<sequence_number> last,
-                                                                     std::uint64_t serial) {
+SWITCHBOARD_DECL void server_session::on_post(std::string_view body, std::optional<sequence_number> last,
+                                              std::uint64_t serial, std::function<void(post_answer)> respond) {
     namespace http = boost::beast::http;
-    if (closed_ || !resumable_) return {http::status::not_found, "unknown or expired session"};
+    if (closed_ || !resumable_) return respond({http::status::not_found, "unknown or expired session"});
+    const auto delivered = sm_->in.last_delivered();
+    sequence_number newest = 0; // the newest upstream event the body carries
     std::string_view frame;
     while (!body.empty()) {
         if (!proto::next_framed(body, frame)) {
             close_now(error::protocol_violation, "malformed upstream body");
-            return {http::status::bad_request, "malformed upstream body"};
+            return respond({http::status::bad_request, "malformed upstream body"});
         }
         auto f = proto::parse(frame);
         if (!f || f->k == proto::kind::welcome) {
             close_now(error::protocol_violation, "malformed switchboard frame");
-            return {http::status::bad_request, "malformed switchboard frame"};
+            return respond({http::status::bad_request, "malformed switchboard frame"});
         }
         if (f->k == proto::kind::event && f->body.size() > core_->options.max_message_size) {
             close_now(error::message_too_big, "message too big");
-            return {http::status::payload_too_large, "message too big"};
+            return respond({http::status::payload_too_large, "message too big"});
         }
+        if (f->k == proto::kind::event) newest = std::max(newest, f->a);
         on_frame(*f, std::string(f->body)); // a POST body carries bytes: binary data is raw
         if (closed_) break;
     }
+    if (!core_->clustered() || newest <= delivered) return respond(answer_post_now(last, serial));
+    // In a cluster the record in Redis decides each delivery (server_core::cluster_deliver,
+    // whose answers come back to the strand in order): the answer waits for the last of
+    // them, and acknowledges what they delivered. One not recorded (Redis unreachable)
+    // fails the POST: its client sends it again.
+    core_->cluster_barrier([self = shared_from_this(), last, serial, newest, respond = std::move(respond)]() mutable {
+        asio::post(self->strand_, [self, last, serial, newest, respond = std::move(respond)] {
+            if (!self->closed_ && self->sm_->in.last_delivered() < newest)
+                return respond({http::status::service_unavailable, "the cluster is unavailable"});
+            respond(self->answer_post_now(last, serial));
+        });
+    });
+}
+
+SWITCHBOARD_DECL server_session::post_answer server_session::answer_post_now(std::optional<sequence_number> last,
+                                                                             std::uint64_t serial) {
+    namespace http = boost::beast::http;
     // The answer acknowledges everything delivered so far.
     std::string answer;
     const auto now = inbound_sequencer::clock::now();
     auto& in = sm_->in;
     proto::append_framed(answer, proto::encode_ack(in.unacknowledged() > 0 ? in.take_ack(now) : in.last_delivered()));
+    // In a cluster a POST's `last` counts only where the session's requests are answered
+    // (its connection is here), and only up to what this node has sent: the client may
+    // have events from another node this one has not read yet.
+    if (last && !closed_ && core_->clustered() && (!conn_.lock() || *last > sm_->out.last_sent())) last.reset();
     if (last && !closed_) {
         // As a poll's `last`: it acknowledges, and one never sent breaks the session.
         const auto plan = sm_->out.resume(*last);
@@ -231,6 +295,7 @@ SWITCHBOARD_DECL void server_session::send_now(const shared_event& ev) {
         return;
     }
     const auto seq = sm_->out.push(ev, ev ? ev->data.size() : 0);
+    sm_->sent.store(seq, std::memory_order_release);
     if (auto c = conn_.lock()) send_entry(*c, seq, ev);
 }
 

@@ -92,6 +92,7 @@ private:
     std::string welcome_, ack_, close_; // control frames waiting for an answer
     bool hold_;
     bool batching_ = false;
+    bool welcomed_ = false; // its session sent a welcome (a poll before waits for it)
     bool answer_wanted_ = false; // in a batch: answer at its end
     bool answer_posted_ = false;
     bool overflowed_ = false; // past max_queued_bytes: closed as a slow consumer

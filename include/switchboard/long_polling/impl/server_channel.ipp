@@ -48,7 +48,9 @@ void poll(const std::shared_ptr<server_session>& s, std::shared_ptr<http_exchang
     if (!c || c->holds() != hold) {
         c = std::make_shared<server_channel>(s, hold);
         c->start();
-        s->attach(c, last, true, token);
+        // (In a cluster, a poll on a node the session was not on is its next request,
+        // not a resume: the token stays.)
+        s->attach(c, last, true, token, !s->core().clustered());
     }
     c->on_get(std::move(x), last, keep_alive);
 }
@@ -117,6 +119,9 @@ SWITCHBOARD_DECL void server_channel::on_get(std::shared_ptr<http_exchange> x, s
     if (ended_) return refuse(*x, http::status::not_found, "unknown or expired session");
     // One GET at a time: a second one ends the held one with an empty answer.
     if (auto old = std::move(held_)) old->reply(http::status::ok, body_type, {}, held_keep_alive_);
+    // (In a cluster, what the reader gave the session goes in the window first: the
+    // client may acknowledge what it got from another node.)
+    if (session_->core().clustered() && last > session_->window().last_sent()) session_->drain_inbox();
     if (session_->poll_from(last).ec) {
         refuse(*x, http::status::bad_request, "invalid last");
         return session_->close_now(error::invalid_resume, "invalid resume point");
@@ -124,7 +129,8 @@ SWITCHBOARD_DECL void server_channel::on_get(std::shared_ptr<http_exchange> x, s
     acked_ = last;
     held_ = std::move(x);
     held_keep_alive_ = keep_alive;
-    if (!hold_ || closing_ || has_news()) return answer();
+    // (A poll is answered at once, after the welcome: in a cluster that waits for Redis.)
+    if ((!hold_ && welcomed_) || closing_ || has_news()) return answer();
     const auto& o = session_->options();
     held_until_ = clock::now() + std::min(o.long_poll_timeout, o.heartbeat.interval);
     arm(held_until_);
@@ -155,7 +161,10 @@ SWITCHBOARD_DECL void server_channel::send_event(sequence_number, const shared_e
 SWITCHBOARD_DECL void server_channel::send_control(std::string frame) {
     if (frame.empty() || ended_) return;
     switch (static_cast<proto::kind>(frame[0])) {
-    case proto::kind::welcome: welcome_ = std::move(frame); return answer_soon();
+    case proto::kind::welcome:
+        welcome_ = std::move(frame);
+        welcomed_ = true;
+        return answer_soon();
     case proto::kind::close: close_ = std::move(frame); return answer_soon();
     case proto::kind::ack: ack_ = std::move(frame); return; // (goes with the next answer)
     // Gap notices are read from the window at each answer (a lost event is an entry of
@@ -193,6 +202,8 @@ SWITCHBOARD_DECL void server_channel::end_batch() {
 }
 
 SWITCHBOARD_DECL bool server_channel::has_news() const noexcept {
+    // (Nothing goes before the welcome: in a cluster it waits for Redis.)
+    if (!welcomed_) return false;
     return !welcome_.empty() || !close_.empty() || session_->window().last_sent() > std::max(acked_, covered_);
 }
 
@@ -238,10 +249,10 @@ SWITCHBOARD_DECL void server_channel::answer() {
     if (!x) return;
     std::string body;
     if (!welcome_.empty()) append_sse_control(body, std::exchange(welcome_, {}));
-    if (auto plan = session_->poll_from(acked_); plan.lost) append_sse_control(body, proto::encode_gap(*plan.lost));
+    if (auto plan = session_->poll_from(acked_); plan.lost && welcomed_) append_sse_control(body, proto::encode_gap(*plan.lost));
     const auto max = session_->options().max_batch_bytes;
     bool any = false, more = false;
-    if (!overflowed_) session_->window().for_each_after(std::max(acked_, covered_), [&](sequence_number seq, const shared_event& ev) {
+    if (!overflowed_ && welcomed_) session_->window().for_each_after(std::max(acked_, covered_), [&](sequence_number seq, const shared_event& ev) {
         if (!ev) { // lost before it reached the session
             append_sse_control(body, proto::encode_gap(gap{seq, seq}));
             return true;
