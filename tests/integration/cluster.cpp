@@ -257,6 +257,8 @@ TEMPLATE_TEST_CASE("cluster: a client whose node is cut off resumes on another n
     REQUIRE(wait_until([&] { return b.server.session_count() == 0; }));
     CHECK(a.closed.size() == 0); // (it did not end: it went on elsewhere)
     CHECK(b.closed.size() == 0);
+    CHECK(a.opened.size() == 1); // (on_open once, where it opened)
+    CHECK(b.opened.size() == 0);
 }
 
 TEMPLATE_TEST_CASE("cluster: every request of a session may land on any node behind a round-robin front", "[redis]",
@@ -304,6 +306,47 @@ TEMPLATE_TEST_CASE("cluster: every request of a session may land on any node beh
     CHECK(cl.errors.size() == 0);
     // Each upstream event reached the application once, on whichever node it landed.
     CHECK(a.received.size() + b.received.size() + c.received.size() == 2 + each);
+    CHECK(a.closed.size() + b.closed.size() + c.closed.size() == 0);
+    CHECK(a.opened.size() + b.opened.size() + c.opened.size() == 1); // (on_open where it opened only)
+}
+
+TEST_CASE("cluster: any_client falls back from WebSocket to SSE mid-stream on a round-robin front, nothing lost or twice",
+          "[redis]") {
+    const auto prefix = fresh_prefix();
+    const auto port = shared_redis_port();
+    test_server a(node_options(port, prefix)), b(node_options(port, prefix)), c(node_options(port, prefix));
+    for (auto* n : {&a, &b, &c}) wait_linked(*n);
+    tcp_proxy front(a.server.port());
+    front.round_robin({a.server.port(), b.server.port(), c.server.port()});
+    any_test_client cl(a.io.ioc, "http://127.0.0.1:" + std::to_string(front.port()) + "/live");
+    cl.connect();
+    REQUIRE(cl.client.current_transport() == sb::transport_kind::websocket);
+    cl.send({.type = "join", .data = "news"});
+    cl.send({.type = "echo", .data = "ready:1"});
+    REQUIRE(wait_until([&] { return cl.events.size() >= 1; }));
+    constexpr int each = 60;
+    for (int i = 1; i <= each; ++i) {
+        if (i == 20) { // the network stops passing WebSocket, and drops what is open
+            front.refuse_upgrades(true);
+            front.cut();
+        }
+        if (i == 40) front.cut(); // and then SSE's stream and POSTs move on to other nodes
+        cl.send({.type = "echo", .data = label("e:", i)});
+        a.server.publish("news", {.type = "news", .data = label("a:", i)});
+        c.server.publish("news", {.type = "news", .data = label("c:", i)});
+        std::this_thread::sleep_for(2ms);
+    }
+    REQUIRE(wait_until([&] { return cl.events.size() >= 3 * each + 1; }, 30s));
+    std::this_thread::sleep_for(200ms);
+    const auto got = by_publisher(cl.events.items());
+    CHECK(got.at("e") == numbered(1, each));
+    CHECK(got.at("a") == numbered(1, each));
+    CHECK(got.at("c") == numbered(1, each));
+    CHECK(cl.events.size() == 3 * each + 1);
+    CHECK(cl.gaps.size() == 0);
+    CHECK(cl.client.current_transport() == sb::transport_kind::sse);
+    CHECK(a.received.size() + b.received.size() + c.received.size() == 2 + each);
+    CHECK(a.opened.size() + b.opened.size() + c.opened.size() == 1);
     CHECK(a.closed.size() + b.closed.size() + c.closed.size() == 0);
 }
 

@@ -188,6 +188,7 @@ private:
     // on; set and read on the backplane's strand).
     bool positioned_ = false;
     bool brought_ = false; // made from the cluster's record (cluster_ops::build), not opened here
+    bool attached_ = false; // a connection was attached here (on the strand)
     // In a cluster: Redis holds its keys under its token now (a welcome may go out).
     void recorded(bool ok);
     // Attach entries this node appended for it and has not read back yet.

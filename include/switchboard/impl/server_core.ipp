@@ -260,6 +260,7 @@ struct cluster_ops {
             made.positioned_ = true;
             made.brought_ = true;
             made.recorded_ = true;
+            made.opened_ = true; // (on_open ran where it opened)
         });
         if (!s) return;
         for (const auto& topic : topics) c.join_here(s, topic);

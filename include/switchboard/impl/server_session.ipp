@@ -102,6 +102,7 @@ SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c,
             send_entry(*c, seq, ev);
         });
     }
+    attached_ = true;
     if (clustered) core_->cluster_attached(*this, resumed);
     if (!opened_) {
         opened_ = true;
@@ -151,7 +152,7 @@ SWITCHBOARD_DECL void server_session::expire_unless_attached() {
         if (timer_ec || self->conn_.lock()) return;
         // Brought from the cluster and never resumed here: its client is elsewhere, or
         // gone; this node lets go without ending it.
-        if (!self->opened_ && self->brought_) return self->moved_away();
+        if (self->brought_ && !self->attached_) return self->moved_away();
         self->finish(error::session_expired);
     }));
 }
