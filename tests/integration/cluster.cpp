@@ -84,6 +84,17 @@ std::vector<std::unique_ptr<test_client<Transport>>> subscribers(test_server& no
     return clients;
 }
 
+// What a client went through, for a failed wait.
+template <class Client>
+std::string describe(const Client& cl) {
+    std::string out = "client got " + std::to_string(cl.events.size()) + " events, gaps " +
+                      std::to_string(cl.gaps.size()) + ", states ";
+    for (auto st : cl.states.items()) out += std::to_string(static_cast<int>(st)) + " ";
+    out += ", errors ";
+    for (auto ec : cl.errors.items()) out += ec.message() + "; ";
+    return out;
+}
+
 // The events of `got` by publisher ("<publisher>:<n>"), in the order received.
 std::map<std::string, std::vector<std::string>> by_publisher(const std::vector<sb::event>& got) {
     std::map<std::string, std::vector<std::string>> out;
@@ -114,7 +125,10 @@ public:
     // Stops it and starts it again on the same port, empty.
     void restart() {
         const auto port = std::to_string(port_);
-        const std::string cmd = "redis-cli -p " + port + " shutdown nosave >/dev/null 2>&1; "
+        // (Without this process's descriptors: a socket a daemon inherited would stay
+        // open when the test closes it.)
+        const std::string cmd = "for fd in $(ls /proc/$$/fd); do [ $fd -gt 2 ] && eval \"exec $fd>&-\"; done; "
+                                "redis-cli -p " + port + " shutdown nosave >/dev/null 2>&1; "
                                 "for i in $(seq 100); do redis-cli -p " + port + " ping >/dev/null 2>&1 || break; sleep 0.05; done; "
                                 "redis-server --port " + port + " --bind 127.0.0.1 --save '' --appendonly no --daemonize yes"
                                 " --pidfile " + dir_ + "/pid --logfile " + dir_ + "/log --dir " + dir_ + " && "
@@ -363,7 +377,9 @@ TEMPLATE_TEST_CASE("cluster: a node that stops lets its sessions go on on anothe
     front.retarget(b.server.port());
     a.server.stop();
     for (int i = 11; i <= 20; ++i) b.server.publish("news", {.type = "news", .data = label("b:", i)});
-    REQUIRE(wait_until([&] { return cl.events.size() >= 21; }, 20s));
+    const bool moved = wait_until([&] { return cl.events.size() >= 21; }, 20s);
+    if (!moved) UNSCOPED_INFO(describe(cl) << "; sessions a " << a.server.session_count() << " b " << b.server.session_count() << "; connections " << front.connections());
+    REQUIRE(moved);
     cl.send({.type = "echo", .data = "e:1"});
     REQUIRE(wait_until([&] { return cl.events.size() >= 22; }));
     std::this_thread::sleep_for(200ms);
@@ -491,6 +507,69 @@ TEMPLATE_TEST_CASE("cluster: Redis restarted without its data is a new epoch, re
     for (int i = 2; i <= 10; ++i) a.server.publish("news", {.type = "news", .data = label("a:", i)});
     REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 11; }));
     CHECK(by_publisher(on_b[0]->events.items()).at("a") == numbered(1, 10));
+}
+
+TEMPLATE_TEST_CASE("cluster: after Redis restarted empty a node writes its sessions again and they can still move",
+                   "[redis]", SWITCHBOARD_TRANSPORTS) {
+    own_redis redis;
+    const auto prefix = fresh_prefix();
+    test_server a(node_options(redis.port(), prefix)), b(node_options(redis.port(), prefix));
+    wait_linked(a);
+    wait_linked(b);
+    tcp_proxy front(a.server.port());
+    auto c = subscribers<TestType>(a, 1, front.port());
+    auto& cl = *c[0];
+    redis.restart();
+    REQUIRE(wait_until([&] { return cl.gaps.size() >= 1; })); // (what Redis lost is reported)
+    REQUIRE(wait_until([&] { return count(a.backplane, {}) >= 2 && count(b.backplane, {}) >= 2; }));
+    for (int i = 1; i <= 10; ++i) b.server.publish("news", {.type = "news", .data = label("b:", i)});
+    REQUIRE(wait_until([&] { return cl.events.size() >= 11; }));
+    // Its keys are in the new Redis: it resumes on b, its topic kept.
+    front.retarget(b.server.port());
+    front.cut();
+    for (int i = 11; i <= 20; ++i) b.server.publish("news", {.type = "news", .data = label("b:", i)});
+    const bool moved = wait_until([&] { return cl.events.size() >= 21; }, 20s);
+    if (!moved) UNSCOPED_INFO(describe(cl) << "; sessions a " << a.server.session_count() << " b " << b.server.session_count() << "; connections " << front.connections());
+    REQUIRE(moved);
+    cl.send({.type = "echo", .data = "e:1"});
+    REQUIRE(wait_until([&] { return cl.events.size() >= 22; }));
+    CHECK(by_publisher(cl.events.items()).at("b") == numbered(1, 20));
+    CHECK(cl.errors.size() == 0);
+    REQUIRE(wait_until([&] { return b.server.session_count() == 1 && a.server.session_count() == 0; }));
+    CHECK(a.opened.size() == 1);
+}
+
+TEMPLATE_TEST_CASE("cluster: a session's history starts where its client had every event, so it moves after the stream was trimmed",
+                   "[redis]", SWITCHBOARD_TRANSPORTS) {
+    const auto prefix = fresh_prefix();
+    auto o = node_options(shared_redis_port(), prefix);
+    o.backplane.max_stream = 100;
+    test_server a(o), b(o);
+    wait_linked(a);
+    wait_linked(b);
+    tcp_proxy front(a.server.port());
+    auto c = subscribers<TestType>(a, 1, front.port());
+    auto& cl = *c[0];
+    // Far more than the stream keeps: where the session opened is trimmed away.
+    // (In steps: a's reader keeps up, though the stream keeps only about 100.)
+    for (int i = 1; i <= 600; ++i) {
+        b.server.publish("news", {.type = "news", .data = label("b:", i)});
+        if (i % 20 == 0) REQUIRE(wait_until([&] { return cl.events.size() >= static_cast<std::size_t>(i) + 1; }));
+    }
+    // Its client acknowledges them all; then its place in Redis moves (at most once a
+    // second): an echo after that second is acknowledged too.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    cl.send({.type = "echo", .data = "e:1"});
+    REQUIRE(wait_until([&] { return cl.events.size() >= 602; }));
+    std::this_thread::sleep_for(300ms); // (its acknowledgement reaches a)
+    front.retarget(b.server.port());
+    front.cut();
+    b.server.publish("news", {.type = "news", .data = "b:601"});
+    REQUIRE(wait_until([&] { return cl.events.size() >= 603; }, 20s));
+    CHECK(by_publisher(cl.events.items()).at("b") == numbered(1, 601));
+    CHECK(cl.gaps.size() == 0);
+    CHECK(cl.errors.size() == 0);
+    REQUIRE(wait_until([&] { return b.server.session_count() == 1; }));
 }
 
 TEST_CASE("cluster: a node whose Redis is not there refuses new sessions, holds what it sends and says why", "[redis]") {

@@ -84,6 +84,9 @@ public:
         std::function<void()> lost;
         // The link to Redis came up (success) or went down (error::backplane_unavailable).
         std::function<void(error_code)> status;
+        // Linked again to a Redis that lost its data (after lost and status): what the
+        // nodes wrote besides the stream (sessions' keys) is gone too.
+        std::function<void()> epoch;
     };
 
     // Appends an entry once: a counter at or below the node's last is not appended
@@ -310,7 +313,8 @@ private:
             if (generation != self->generation_ || self->stopped_) return;
             if (ec || r.type != redis::reply::kind::string || self->script_sha_.empty()) return self->down();
             if (self->epoch_.empty()) return self->position(generation, r.str);
-            if (self->epoch_ != r.str) {
+            const bool lost = self->epoch_ != r.str;
+            if (lost) {
                 // Redis lost its data (or the epoch key): what this node had not read is
                 // gone. It reads the stream there is from its start; what it had read
                 // already (an entry a node re-sent) is skipped by its node's counter.
@@ -320,6 +324,7 @@ private:
                 self->report_lost();
             }
             self->up(generation);
+            if (lost && self->handlers_.epoch) self->handlers_.epoch();
         });
     }
 

@@ -132,6 +132,10 @@ public:
     // `f` runs once this node has read the stream up to its newest entry now (a request
     // may acknowledge events another node sent; this node must have them too).
     void cluster_sync(std::function<void()> f);
+    // The session's place in the stream moves to where the reader is, when the
+    // entries it was given are still `seen` (its client has every one of them) or
+    // `force` (Redis lost its data: its keys are written again, with `in`).
+    void cluster_checkpoint(std::shared_ptr<server_session> s, sequence_number seen, sequence_number in, bool force);
     // Not in a cluster, or linked to its Redis now (a new session can be recorded).
     bool cluster_up() const noexcept;
     // Sessions with queued sends (push_inbox said true) wait their turn for a drain.

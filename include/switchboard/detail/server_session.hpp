@@ -145,6 +145,20 @@ public:
     // Brought from the cluster for a request: unless a connection attaches, it waits
     // session_timeout for one, as a dropped session does.
     void expire_unless_attached();
+    // In a cluster: Redis holds its keys under its token now (a welcome may go out).
+    void recorded(bool ok);
+    // The client has acknowledged events (on the strand). In a cluster, when it has
+    // every one, the session's place in the stream moves forward in Redis (at most once
+    // per checkpoint_interval): a node it moves to reads its history from there.
+    void acknowledged();
+    static constexpr std::chrono::seconds checkpoint_interval{1};
+    // Redis lost its data: the session's keys are written again (on the strand).
+    void record_again();
+    // The entries the backplane's reader gave it so far (from any thread).
+    sequence_number given() noexcept {
+        inbox_lock lock(inbox_busy_);
+        return sm_ ? sm_->given : 0;
+    }
 
     // From any thread: sends at once on the session's strand, else through the inbox.
     void post_send(shared_event ev);
@@ -189,8 +203,6 @@ private:
     bool positioned_ = false;
     bool brought_ = false; // made from the cluster's record (cluster_ops::build), not opened here
     bool attached_ = false; // a connection was attached here (on the strand)
-    // In a cluster: Redis holds its keys under its token now (a welcome may go out).
-    void recorded(bool ok);
     // Attach entries this node appended for it and has not read back yet.
     std::atomic<int> attaches_pending_{0};
     std::atomic<bool> unconfirmed_{false};
@@ -214,6 +226,10 @@ private:
         std::unique_ptr<asio::steady_timer> expiry_timer; // made when first needed
         std::unique_ptr<asio::steady_timer> ack_timer;
         std::atomic<sequence_number> sent{0}; // out.last_sent(), for other threads
+        // (Cluster) the entries the backplane's reader gave it: in the window and the
+        // inbox (guarded by the inbox's lock); when its place in Redis last moved.
+        sequence_number given = 0;
+        std::chrono::steady_clock::time_point checkpointed{};
         // (Cluster) a connection whose welcome waits for Redis (see attach).
         struct waiting_attach {
             std::shared_ptr<connection_base> c;

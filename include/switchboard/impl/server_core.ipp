@@ -5,6 +5,7 @@
 #define SWITCHBOARD_IMPL_SERVER_CORE_IPP
 
 #include <switchboard/detail/http_front.hpp>
+#include <switchboard/detail/query.hpp>
 #include <switchboard/detail/server_core.hpp>
 #include <switchboard/detail/stream_connection.hpp>
 #ifdef SWITCHBOARD_WITH_REDIS
@@ -103,6 +104,68 @@ struct cluster_ops {
         }
     }
 
+    // A session's topics as one field: "<length>:<name>" each.
+    static std::string encode_topics(const std::set<std::string, std::less<>>* topics) {
+        std::string out;
+        if (topics)
+            for (const auto& t : *topics) out.append(std::to_string(t.size())).append(":").append(t);
+        return out;
+    }
+    static std::set<std::string, std::less<>> decode_topics(std::string_view in) {
+        std::set<std::string, std::less<>> out;
+        while (!in.empty()) {
+            const auto colon = in.find(':');
+            if (colon == std::string_view::npos) break;
+            const auto n = parse_u64(in.substr(0, colon));
+            if (!n || *n > in.size() - colon - 1) break; // (not what a node wrote)
+            out.emplace(in.substr(colon + 1, *n));
+            in.remove_prefix(colon + 1 + *n);
+        }
+        return out;
+    }
+
+    // See server_core::cluster_checkpoint. Between two entries read: the session's
+    // window and topics are what the entries before gave it, so a node that makes it
+    // again from here (start_after(seq), then the entries after) numbers as this one.
+    static void checkpoint(server_core& c, std::shared_ptr<server_session> s, sequence_number seen, sequence_number in,
+                           bool force) {
+        std::weak_ptr<server_core> weak = c.shared_from_this();
+        c.backplane_->at_position([weak, s, seen, in, force](const std::string& position, std::uint64_t number) {
+            auto self = weak.lock();
+            if (!self) return;
+            const auto given = s->given();
+            if (given != seen && !force) return; // more came since: its client has not got it all
+            std::string token, topics;
+            {
+                std::lock_guard lock(self->mutex_);
+                token = std::string(s->token());
+                topics = encode_topics(s->topics.get());
+            }
+            auto& bp = *self->backplane_;
+            const auto session_key = key(*self, "session", s->cluster_id());
+            const auto token_key = key(*self, "token", token);
+            std::vector<std::string> hset{"HSET", session_key, "start", position, "seq", std::to_string(given), "topics", topics};
+            if (force) hset.insert(hset.end(), {"principal", s->principal(), "in", std::to_string(in)});
+            if (number != 0) hset.insert(hset.end(), {"number", std::to_string(number)});
+            else bp.command({"HDEL", session_key, "number"}, ignore); // (not known here: no check)
+            bp.command(std::move(hset), ignore);
+            if (force) bp.command({"SET", token_key, std::string(s->cluster_id())}, ignore);
+            bp.command({"PEXPIRE", session_key, ms(attached_ttl)}, ignore);
+            bp.command({"PEXPIRE", token_key, ms(attached_ttl)}, ignore);
+        });
+    }
+
+    // Redis lost its data: every session this node serves writes its keys again.
+    static void new_epoch(server_core& c) {
+        std::vector<std::shared_ptr<server_session>> held;
+        {
+            std::lock_guard lock(c.mutex_);
+            for (const auto& [token, s] : c.sessions_)
+                if (s->resumable()) held.push_back(s);
+        }
+        for (auto& s : held) asio::post(s->strand(), [s] { s->record_again(); });
+    }
+
     static bool valid(event& e) {
         if (e.type.empty()) e.type = "message";
         return proto::valid_type(e.type);
@@ -147,8 +210,8 @@ struct cluster_ops {
             bp->command({"HGETALL", key(*self, "session", id)},
                         [self, bp, token, id, &address, done](error_code ec2, detail::redis::reply h) {
                             if (ec2 || h.type != detail::redis::reply::kind::array || h.elements.empty()) return done();
-                            std::string start = "0-0", principal;
-                            std::uint64_t number = 0, in = 0;
+                            std::string start = "0-0", principal, topics;
+                            std::uint64_t number = 0, in = 0, seq = 0;
                             for (std::size_t i = 0; i + 1 < h.elements.size(); i += 2) {
                                 const auto& f = h.elements[i].str;
                                 const auto& v = h.elements[i + 1].str;
@@ -156,6 +219,8 @@ struct cluster_ops {
                                 else if (f == "principal") principal = v;
                                 else if (f == "number") number = std::strtoull(v.c_str(), nullptr, 10);
                                 else if (f == "in") in = std::strtoull(v.c_str(), nullptr, 10);
+                                else if (f == "seq") seq = std::strtoull(v.c_str(), nullptr, 10);
+                                else if (f == "topics") topics = v;
                             }
                             // (Held here already, or being brought by another request: it
                             // goes on when that one is done.)
@@ -165,7 +230,7 @@ struct cluster_ops {
                             auto l = std::make_shared<server_core::cluster_load>();
                             l->id = id;
                             self->loading_[id] = l;
-                            bp->range(start, [self, bp, l, token, principal, number, in, start, &address,
+                            bp->range(start, [self, bp, l, token, principal, number, in, seq, topics, start, &address,
                                               done](error_code ec3, std::vector<backplane::parsed> entries) mutable {
                                 auto finish = [self, l, done] {
                                     self->loading_.erase(l->id);
@@ -178,8 +243,8 @@ struct cluster_ops {
                                 // live again (it skips nothing).
                                 const auto end = entries.empty() ? start : entries.back().x.id;
                                 auto e = std::make_shared<std::vector<backplane::parsed>>(std::move(entries));
-                                bp->when_read(end, [self, l, token, principal, number, in, start, e, &address, finish] {
-                                    build(*self, *l, token, principal, number, in, start, *e, address);
+                                bp->when_read(end, [self, l, token, principal, number, in, seq, topics, start, e, &address, finish] {
+                                    build(*self, *l, token, principal, {number, in, seq, decode_topics(topics)}, start, *e, address);
                                     finish();
                                 });
                             });
@@ -189,15 +254,22 @@ struct cluster_ops {
 
     // Makes the session from its history: each entry numbered as the nodes that held
     // it numbered it (the same rules as apply).
+    // A session's place in the stream as its hash has it (where its history starts).
+    struct place {
+        std::uint64_t number;   // the cluster number there (0: not known)
+        sequence_number in;     // the last upstream event delivered
+        sequence_number seq;    // the session's last event there
+        std::set<std::string, std::less<>> topics; // its topics there
+    };
     static void build(server_core& c, server_core::cluster_load& l, const std::string& token, const std::string& principal,
-                      std::uint64_t number, sequence_number in, std::string last_id,
-                      std::vector<backplane::parsed>& entries, address_entry& address) {
+                      place at, std::string last_id, std::vector<backplane::parsed>& entries, address_entry& address) {
+        auto number = at.number;
         server_session::token_type t{}, id{};
         if (token.size() != t.size() || l.id.size() != id.size()) return;
         std::copy(token.begin(), token.end(), t.begin());
         std::copy(l.id.begin(), l.id.end(), id.begin());
         std::vector<shared_event> events; // (null: lost)
-        std::set<std::string, std::less<>> topics;
+        auto topics = std::move(at.topics);
         bool ended = false;
         auto project = [&](backplane::entry& x) {
             if (backplane::carries_event(x.k) && !valid(x.e)) return events.push_back(nullptr);
@@ -254,9 +326,11 @@ struct cluster_ops {
         const char* refusal = nullptr;
         // (Its window is filled before any other thread can find it.)
         auto s = c.make_session(true, address, refusal, principal, {}, t, id, [&](server_session& made) {
+            made.sm_->out.start_after(at.seq);
             for (const auto& ev : events) made.sm_->out.push(ev, ev ? ev->data.size() : 0);
-            made.sm_->in.advance_to(in);
+            made.sm_->in.advance_to(at.in);
             made.sm_->sent.store(made.sm_->out.last_sent());
+            made.sm_->given = made.sm_->out.last_sent();
             made.positioned_ = true;
             made.brought_ = true;
             made.recorded_ = true;
@@ -312,6 +386,10 @@ SWITCHBOARD_DECL void server_core::start_backplane() {
                 [weak](error_code ec) {
                     auto self = weak.lock();
                     if (self && self->on_backplane && !self->silenced()) self->on_backplane(ec);
+                },
+            .epoch =
+                [weak] {
+                    if (auto self = weak.lock()) cluster_ops::new_epoch(*self);
                 },
         });
     backplane_->start();
@@ -422,6 +500,18 @@ SWITCHBOARD_DECL void server_core::cluster_barrier(std::function<void()> f) {
     if (backplane_) return backplane_->command({"PING"}, [f = std::move(f)](error_code, detail::redis::reply) { f(); });
 #endif
     f();
+}
+
+SWITCHBOARD_DECL void server_core::cluster_checkpoint(std::shared_ptr<server_session> s, sequence_number seen,
+                                                      sequence_number in, bool force) {
+#ifdef SWITCHBOARD_WITH_REDIS
+    if (backplane_) cluster_ops::checkpoint(*this, std::move(s), seen, in, force);
+#else
+    (void)s;
+    (void)seen;
+    (void)in;
+    (void)force;
+#endif
 }
 
 SWITCHBOARD_DECL bool server_core::cluster_up() const noexcept {
@@ -881,7 +971,8 @@ SWITCHBOARD_DECL void server_core::broadcast_here(const shared_event& ev) {
 // write, no close, no callback); a session on the calling thread's own strand is sent to
 // after the lock is released, at once and in order with what the handler sends next.
 SWITCHBOARD_DECL void server_core::fan_out::add(const std::shared_ptr<server_session>& s, const shared_event& ev) {
-    if (s->strand().running_in_this_thread()) here.push_back(s);
+    // (In a cluster every entry goes through the inbox: it counts what the reader gave.)
+    if (s->strand().running_in_this_thread() && !s->core().clustered()) here.push_back(s);
     else if (s->push_inbox(ev)) due.push_back(s);
 }
 

@@ -103,7 +103,10 @@ SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c,
         });
     }
     attached_ = true;
-    if (clustered) core_->cluster_attached(*this, resumed);
+    if (clustered) {
+        core_->cluster_attached(*this, resumed);
+        acknowledged();
+    }
     if (!opened_) {
         opened_ = true;
         if (core_->on_open && !core_->silenced()) core_->on_open(handle());
@@ -126,6 +129,20 @@ SWITCHBOARD_DECL void server_session::recorded(bool ok) {
     }
     recorded_ = true;
     if (w) attach(std::move(w->c), w->client_last, w->resumed, {}, false);
+}
+
+SWITCHBOARD_DECL void server_session::acknowledged() {
+    if (!resumable_ || !attached_ || closed_ || !core_->clustered() || !sm_->out.empty()) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - sm_->checkpointed < checkpoint_interval) return;
+    sm_->checkpointed = now;
+    core_->cluster_checkpoint(shared_from_this(), sm_->out.last_sent(), sm_->in.last_delivered(), false);
+}
+
+SWITCHBOARD_DECL void server_session::record_again() {
+    if (!resumable_ || !attached_ || closed_ || !sm_) return;
+    sm_->checkpointed = std::chrono::steady_clock::now();
+    core_->cluster_checkpoint(shared_from_this(), sm_->out.last_sent(), sm_->in.last_delivered(), true);
 }
 
 SWITCHBOARD_DECL void server_session::detach(connection_base* c, error_code ec) {
@@ -175,7 +192,7 @@ SWITCHBOARD_DECL void server_session::on_frame(const proto::frame& f, std::strin
     }
     case proto::kind::ack:
         if (sm_->out.acknowledge(f.a)) return close_now(error::protocol_violation, "acknowledged an event never sent");
-        return;
+        return acknowledged();
     case proto::kind::gap:
         if (core_->clustered()) core_->cluster_skip(*this, f.b); // (the record moves past it too)
         sm_->in.skip(gap{f.a, f.b});
@@ -245,6 +262,7 @@ SWITCHBOARD_DECL server_session::post_answer server_session::answer_post_now(std
             return {http::status::bad_request, "invalid last"};
         }
         if (auto c = conn_.lock(); c && !plan.lost) c->answer_post(*last, serial, answer);
+        acknowledged();
     }
     return {http::status::ok, std::move(answer)};
 }
@@ -353,6 +371,7 @@ SWITCHBOARD_DECL bool server_session::push_inbox(shared_event ev) {
     inbox_lock lock(inbox_busy_);
     if (inbox_.empty()) inbox_.reserve(16); // a burst grows it once, not five times
     inbox_.push_back(std::move(ev));
+    if (sm_) ++sm_->given;
     if (drain_posted_) return false;
     drain_posted_ = true;
     return true;

@@ -99,6 +99,15 @@ public:
         }
     }
 
+    /** Holds nothing, and numbers the next event pushed `n + 1`: the events up to `n`
+        are not held (a resume from before them reports them lost). For a window made
+        again elsewhere from a point where its peer had everything (a cluster's node).
+    */
+    void start_after(sequence_number n) {
+        while (!empty()) pop_front();
+        last_sent_ = n;
+    }
+
     /// The number of the last event pushed (0 if none).
     sequence_number last_sent() const noexcept { return last_sent_; }
     /// How many events are held for replay.

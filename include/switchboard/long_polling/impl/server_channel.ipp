@@ -127,6 +127,7 @@ SWITCHBOARD_DECL void server_channel::on_get(std::shared_ptr<http_exchange> x, s
         return session_->close_now(error::invalid_resume, "invalid resume point");
     }
     acked_ = last;
+    session_->acknowledged();
     held_ = std::move(x);
     held_keep_alive_ = keep_alive;
     // (A poll is answered at once, after the welcome: in a cluster that waits for Redis.)
