@@ -114,12 +114,15 @@ public:
     void send_through_backplane(server_session& s, const shared_event& ev);
     // With a backplane: brings the session of `token` from the cluster when this node
     // does not hold it (its client comes back here), counted against `address`; `done`
-    // (on any thread) once it is registered here, or known not to be anywhere.
-    void load_session(std::string token, address_entry& address, std::function<void()> done);
+    // (on any thread) once it is registered here, or known not to be anywhere: true;
+    // false when Redis could not be asked.
+    void load_session(std::string token, address_entry& address, std::function<void(bool)> done);
     // With a backplane: what happens to a session that the cluster must hear of
     // (docs/decisions.md, "Backplane"): it attached a connection (resumed: another
     // node that held it lets go), it lost it, it ended.
     void cluster_attached(server_session& s, bool resumed);
+    // Writes the session's token again (server_session::recorded is called then).
+    void cluster_record_token(server_session& s);
     void cluster_detached(server_session& s);
     void cluster_finished(server_session& s);
     // An upstream event of `s`, delivered once the cluster's record says no node did.

@@ -178,6 +178,8 @@ public:
 
 private:
     void deliver(event ev);
+    // attach's second half: the welcome, the replay.
+    void attach_now(std::shared_ptr<connection_base> c, sequence_number client_last, bool resumed);
     // The answer to a POST once its events are delivered (see on_post).
     post_answer answer_post_now(std::optional<sequence_number> last, std::uint64_t serial);
     // Sends a window entry: the event, or a gap for an empty one.
@@ -203,6 +205,7 @@ private:
     bool positioned_ = false;
     bool brought_ = false; // made from the cluster's record (cluster_ops::build), not opened here
     bool attached_ = false; // a connection was attached here (on the strand)
+    bool moved_ = false;    // it went on on another node (moved_away)
     // Attach entries this node appended for it and has not read back yet.
     std::atomic<int> attaches_pending_{0};
     std::atomic<bool> unconfirmed_{false};

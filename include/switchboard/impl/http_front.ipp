@@ -266,14 +266,25 @@ private:
         if (!core.clustered()) return false;
         const auto token = session_token(req);
         if (!token) return false;
-        auto go_on = [self = shared_from_this(), then = std::move(then)]() mutable {
-            asio::dispatch(self->stream_.get_executor(), std::move(then));
+        auto go_on = [self = shared_from_this(), then = std::move(then)](bool answered = true) mutable {
+            asio::dispatch(self->stream_.get_executor(), [self, answered, then = std::move(then)]() mutable {
+                // Redis could not say where the session is: not "unknown" (a 404 ends it for
+                // its client) but "later". The connection ends unanswered: every client
+                // takes that for a lost connection, and resumes after its backoff.
+                if (!answered) {
+                    error_code ignored;
+                    self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                    self->stream_.socket().close(ignored);
+                    return;
+                }
+                then();
+            });
         };
         if (auto s = core.find_session(*token)) {
             if (req.method() == http::verb::post) return false; // (its `last` waits for nothing: on_post)
             const auto last = session_last(req);
             if (!last || *last <= s->sent()) return false;
-            core.cluster_sync(std::move(go_on));
+            core.cluster_sync([go_on = std::move(go_on)]() mutable { go_on(true); });
             return true;
         }
         core.load_session(*token, slot_.address(), std::move(go_on));

@@ -44,7 +44,7 @@ struct server_core::cluster_load {
     };
     std::string id;
     std::vector<item> buffer;
-    std::vector<std::function<void()>> waiters; // other requests for it meanwhile
+    std::vector<std::function<void(bool)>> waiters; // other requests for it meanwhile
 };
 
 // The cluster's side of the registry (docs/decisions.md, "Backplane"). Keys, under the
@@ -201,15 +201,17 @@ struct cluster_ops {
     }
 
     // The session of `token` from the cluster (see server_core::load_session).
-    static void load(server_core& c, std::string token, address_entry& address, std::function<void()> done) {
+    static void load(server_core& c, std::string token, address_entry& address, std::function<void(bool)> done) {
         auto bp = c.backplane_;
         auto self = c.shared_from_this();
         bp->command({"GET", key(c, "token", token)}, [self, bp, token, &address, done](error_code ec, detail::redis::reply r) {
-            if (ec || r.type != detail::redis::reply::kind::string) return done();
+            if (ec || r.is_error()) return done(false);
+            if (r.type != detail::redis::reply::kind::string) return done(true); // (no such token)
             auto id = r.str;
             bp->command({"HGETALL", key(*self, "session", id)},
                         [self, bp, token, id, &address, done](error_code ec2, detail::redis::reply h) {
-                            if (ec2 || h.type != detail::redis::reply::kind::array || h.elements.empty()) return done();
+                            if (ec2 || h.is_error()) return done(false);
+                            if (h.type != detail::redis::reply::kind::array || h.elements.empty()) return done(true);
                             std::string start = "0-0", principal, topics;
                             std::uint64_t number = 0, in = 0, seq = 0;
                             for (std::size_t i = 0; i + 1 < h.elements.size(); i += 2) {
@@ -224,7 +226,7 @@ struct cluster_ops {
                             }
                             // (Held here already, or being brought by another request: it
                             // goes on when that one is done.)
-                            if (self->find_cluster_session(id)) return done();
+                            if (self->find_cluster_session(id)) return done(true);
                             if (auto it = self->loading_.find(id); it != self->loading_.end())
                                 return it->second->waiters.push_back(std::move(done));
                             auto l = std::make_shared<server_core::cluster_load>();
@@ -232,12 +234,12 @@ struct cluster_ops {
                             self->loading_[id] = l;
                             bp->range(start, [self, bp, l, token, principal, number, in, seq, topics, start, &address,
                                               done](error_code ec3, std::vector<backplane::parsed> entries) mutable {
-                                auto finish = [self, l, done] {
+                                auto finish = [self, l, done](bool answered) {
                                     self->loading_.erase(l->id);
-                                    done();
-                                    for (auto& w : l->waiters) w();
+                                    done(answered);
+                                    for (auto& w : l->waiters) w(answered);
                                 };
-                                if (ec3) return finish();
+                                if (ec3) return finish(false);
                                 // The reader must have passed the history's end first: an entry
                                 // it had not applied yet would be in the history and applied
                                 // live again (it skips nothing).
@@ -245,7 +247,7 @@ struct cluster_ops {
                                 auto e = std::make_shared<std::vector<backplane::parsed>>(std::move(entries));
                                 bp->when_read(end, [self, l, token, principal, number, in, seq, topics, start, e, &address, finish] {
                                     build(*self, *l, token, principal, {number, in, seq, decode_topics(topics)}, start, *e, address);
-                                    finish();
+                                    finish(true);
                                 });
                             });
                         });
@@ -412,14 +414,14 @@ SWITCHBOARD_DECL void server_core::send_through_backplane(server_session& s, con
 #endif
 }
 
-SWITCHBOARD_DECL void server_core::load_session(std::string token, address_entry& address, std::function<void()> done) {
+SWITCHBOARD_DECL void server_core::load_session(std::string token, address_entry& address, std::function<void(bool)> done) {
 #ifdef SWITCHBOARD_WITH_REDIS
     if (backplane_) return cluster_ops::load(*this, std::move(token), address, std::move(done));
 #else
     (void)token;
     (void)address;
 #endif
-    done();
+    done(true);
 }
 
 SWITCHBOARD_DECL void server_core::cluster_attached(server_session& s, bool resumed) {
@@ -433,6 +435,21 @@ SWITCHBOARD_DECL void server_core::cluster_attached(server_session& s, bool resu
 #else
     (void)s;
     (void)resumed;
+#endif
+}
+
+SWITCHBOARD_DECL void server_core::cluster_record_token(server_session& s) {
+#ifdef SWITCHBOARD_WITH_REDIS
+    std::string token;
+    {
+        std::lock_guard lock(mutex_);
+        token = std::string(s.token());
+    }
+    backplane_->command({"SET", cluster_ops::key(*this, "token", token), std::string(s.cluster_id()), "PX",
+                         cluster_ops::ms(cluster_ops::attached_ttl)},
+                        cluster_ops::recorded(s));
+#else
+    (void)s;
 #endif
 }
 

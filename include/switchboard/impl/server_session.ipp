@@ -59,18 +59,26 @@ SWITCHBOARD_DECL void server_session::release_address() noexcept {
 SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c, sequence_number client_last,
                                              bool resumed, std::string_view used, bool rotate) {
     if (closed_) return c->close({}, "session closed");
-    const bool clustered = resumable_ && core_->clustered();
-    if (clustered) {
+    if (resumable_ && core_->clustered()) {
         // What the backplane's reader gave it goes in the window first: the client may
         // acknowledge what it got from another node (http_front waited for the reader).
         drain_inbox();
+        if (sm_->expiry_timer) sm_->expiry_timer->cancel(); // (its client is here)
+        // The other nodes that held it let go (first: an attach of another node read
+        // after this one is newer).
+        core_->cluster_attached(*this, resumed);
         // A fresh token must be in Redis before the client has it (server_core::rotate_token
-        // calls recorded() then); a new session's keys too (cluster_ops::opened).
-        if (resumed && rotate) {
+        // calls recorded() then); a new session's keys too (cluster_ops::opened). While
+        // Redis is unreachable a resume keeps its token, and is served here.
+        const bool up = core_->cluster_up();
+        const bool fresh = !opened_ && !brought_;
+        if (resumed && rotate && up) {
             recorded_ = false;
             core_->rotate_token(*this, used);
+        } else if (!recorded_ && up && !fresh) {
+            core_->cluster_record_token(*this); // (a write that failed before)
         }
-        if (!recorded_) {
+        if (!recorded_ && (up || fresh)) {
             if (auto& w = sm_->waiting; w && w->c != c) w->c->close({}, "replaced by a new connection");
             sm_->waiting = session_state::waiting_attach{std::move(c), client_last, resumed};
             return;
@@ -79,6 +87,19 @@ SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c,
         // A resume voids the token it came with: whoever else holds it (a log, a proxy,
         // an old SSE id) holds nothing now.
         core_->rotate_token(*this, used);
+    }
+    attach_now(std::move(c), client_last, resumed);
+}
+
+SWITCHBOARD_DECL void server_session::attach_now(std::shared_ptr<connection_base> c, sequence_number client_last,
+                                                 bool resumed) {
+    const bool clustered = resumable_ && core_->clustered();
+    if (clustered && client_last > sm_->out.last_sent()) {
+        // The client has events this node has not read yet (the reader could not catch
+        // up: Redis unreachable): not a lie it can be sure of. The connection ends; the
+        // client comes again.
+        c->close(error::backplane_unavailable, "the cluster is unavailable");
+        return expire_unless_attached();
     }
     if (auto old = conn_.lock()) { // the client came back before the old connection was seen to drop
         conn_.reset();
@@ -103,10 +124,7 @@ SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c,
         });
     }
     attached_ = true;
-    if (clustered) {
-        core_->cluster_attached(*this, resumed);
-        acknowledged();
-    }
+    if (clustered) acknowledged();
     if (!opened_) {
         opened_ = true;
         if (core_->on_open && !core_->silenced()) core_->on_open(handle());
@@ -123,12 +141,13 @@ SWITCHBOARD_DECL void server_session::recorded(bool ok) {
             if (w) w->c->close(error::backplane_unavailable, "the cluster is unavailable");
             return finish(error::backplane_unavailable);
         }
-        recorded_ = true;
+        // (Not recorded: the next attach writes its token again.)
         if (w) w->c->close(error::backplane_unavailable, "the cluster is unavailable");
+        if (!conn_.lock()) expire_unless_attached();
         return;
     }
     recorded_ = true;
-    if (w) attach(std::move(w->c), w->client_last, w->resumed, {}, false);
+    if (w) attach_now(std::move(w->c), w->client_last, w->resumed);
 }
 
 SWITCHBOARD_DECL void server_session::acknowledged() {
@@ -191,6 +210,12 @@ SWITCHBOARD_DECL void server_session::on_frame(const proto::frame& f, std::strin
         return maybe_ack();
     }
     case proto::kind::ack:
+        if (core_->clustered() && f.a > sm_->out.last_sent()) {
+            // Another node may have sent it (the client's requests go to any node), and
+            // this one not have read it yet: not a lie it can be sure of.
+            drain_inbox();
+            if (f.a > sm_->out.last_sent()) return;
+        }
         if (sm_->out.acknowledge(f.a)) return close_now(error::protocol_violation, "acknowledged an event never sent");
         return acknowledged();
     case proto::kind::gap:
@@ -206,6 +231,8 @@ SWITCHBOARD_DECL void server_session::on_frame(const proto::frame& f, std::strin
 SWITCHBOARD_DECL void server_session::on_post(std::string_view body, std::optional<sequence_number> last,
                                               std::uint64_t serial, std::function<void(post_answer)> respond) {
     namespace http = boost::beast::http;
+    // (One that moved to another node meanwhile: its client tries again, and finds it.)
+    if (moved_) return respond({http::status::service_unavailable, "the session moved: try again"});
     if (closed_ || !resumable_) return respond({http::status::not_found, "unknown or expired session"});
     const auto delivered = sm_->in.last_delivered();
     sequence_number newest = 0; // the newest upstream event the body carries
@@ -269,7 +296,8 @@ SWITCHBOARD_DECL server_session::post_answer server_session::answer_post_now(std
 
 SWITCHBOARD_DECL void server_session::delivered_elsewhere_then(sequence_number before, sequence_number seq,
                                                               std::optional<event> ev) {
-    if (closed_) return;
+    // (Moved away meanwhile: the record says it is delivered now, so it is, here.)
+    if (closed_ && !moved_) return;
     sm_->in.advance_to(before);
     if (!ev) return maybe_ack(); // (delivered on another node: acknowledged from here too)
     if (!sm_->in.accept(seq).deliver) return;
@@ -336,6 +364,8 @@ SWITCHBOARD_DECL void server_session::close_now(error_code ec, std::string_view 
 SWITCHBOARD_DECL void server_session::moved_away() {
     if (closed_) return;
     closed_ = true;
+    moved_ = true;
+    if (sm_ && sm_->waiting) std::exchange(sm_->waiting, std::nullopt)->c->close({}, "replaced by a new connection");
     if (sm_ && sm_->expiry_timer) sm_->expiry_timer->cancel();
     if (sm_ && sm_->ack_timer) sm_->ack_timer->cancel();
     if (auto c = conn_.lock()) {
@@ -350,6 +380,7 @@ SWITCHBOARD_DECL void server_session::finish(error_code ec) {
     closed_ = true;
     if (resumable_ && core_->clustered()) core_->cluster_finished(*this);
     core_->remove_session(*this);
+    if (sm_ && sm_->waiting) std::exchange(sm_->waiting, std::nullopt)->c->close(error::closed, "session closed");
     if (sm_ && sm_->expiry_timer) sm_->expiry_timer->cancel();
     if (sm_ && sm_->ack_timer) sm_->ack_timer->cancel();
     if (auto c = conn_.lock()) {

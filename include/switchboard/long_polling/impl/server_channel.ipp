@@ -122,12 +122,15 @@ SWITCHBOARD_DECL void server_channel::on_get(std::shared_ptr<http_exchange> x, s
     // (In a cluster, what the reader gave the session goes in the window first: the
     // client may acknowledge what it got from another node.)
     if (session_->core().clustered() && last > session_->window().last_sent()) session_->drain_inbox();
-    if (session_->poll_from(last).ec) {
+    // In a cluster the client may have events this node has not read yet (the reader
+    // could not catch up: Redis unreachable): the GET waits for them as for news.
+    const bool ahead = session_->core().clustered() && last > session_->window().last_sent();
+    if (!ahead && session_->poll_from(last).ec) {
         refuse(*x, http::status::bad_request, "invalid last");
         return session_->close_now(error::invalid_resume, "invalid resume point");
     }
     acked_ = last;
-    session_->acknowledged();
+    if (!ahead) session_->acknowledged();
     held_ = std::move(x);
     held_keep_alive_ = keep_alive;
     // (A poll is answered at once, after the welcome: in a cluster that waits for Redis.)
@@ -291,7 +294,9 @@ SWITCHBOARD_DECL void server_channel::wake(clock::time_point when) {
         self->wheel_at_ = clock::time_point::max();
         const auto now = clock::now();
         if (self->held_) {
-            if (now >= self->held_until_) return self->answer(); // long_poll_timeout: an empty answer
+            // long_poll_timeout: an empty answer (not before the welcome: it waits for Redis)
+            if (now >= self->held_until_ && (self->welcomed_ || self->closing_)) return self->answer();
+            if (now >= self->held_until_) self->held_until_ = now + self->session_->options().long_poll_timeout;
             return self->arm(self->held_until_);
         }
         if (now < self->idle_until_) return self->arm(self->idle_until_);
