@@ -3,7 +3,7 @@
 # machine, figures side by side with ratios. WebSocket: against raw Beast, websocketpp
 # and Node ws. SSE: against a minimal Node http SSE server. Long-polling and polling:
 # against a raw Beast HTTP server (the ceiling) and a minimal Node http long-poll server.
-#   bash tests/bench/run.sh [SECONDS] [IDLE_CONNECTIONS] [all|websocket|sse|poll|tls]
+#   bash tests/bench/run.sh [SECONDS] [IDLE_CONNECTIONS] [all|websocket|sse|poll|tls|cluster]
 # TLS: WebSocket echo and fan-out over TLS against raw Beast over beast::ssl_stream.
 # Builds the release preset's benchmark targets and installs the Node peer (npm ci) if
 # needed. Each server gets one thread, pinned to CPU 0; the load generators are pinned
@@ -167,6 +167,64 @@ fi
 # undelivered), next to switchboard's SSE fan-out (1,000 streams) and Node.
 # Polling: 100 sessions polling back to back with nothing to receive; the bytes of one
 # empty poll both ways give an idle client's cost at the default 1 s interval.
+# The cluster (the Redis backplane): a redis-server of its own. The raw load generator
+# against one node with and without the backplane (what the stream costs a node); then
+# nodes and session-mode clients in one process (bench-cluster): fan-out over 1, 2, 3
+# nodes, publish-to-delivery latency, and 1,000 sessions moved to another node at once.
+if { [ "$only" == all ] || [ "$only" == cluster ]; } && command -v redis-server >/dev/null; then
+  cmake --build --preset release --target bench-cluster >/dev/null
+  redis_dir="$PWD/build/release/tests/bench-redis"
+  bash tests/redis/server.sh start "$redis_dir"
+  rp=$(cat "$redis_dir/port")
+  echo "measuring the cluster ..." >&2
+  declare -A cl_fan
+  start_server switchboard fanout
+  cl_fan[none]=$(field rounds_per_s "$(load "$bin/bench-loadgen" "$port" fanout 100 32 "$seconds")")
+  stop_server
+  SB_REDIS="127.0.0.1:$rp" start_server switchboard fanout
+  sleep 0.3
+  cl_fan[redis]=$(field rounds_per_s "$(load "$bin/bench-loadgen" "$port" fanout 100 32 "$seconds")")
+  stop_server
+  cluster() { taskset -c 0,1 "$bin/bench-cluster" "$@"; }
+  declare -A cl_del cl_p50 cl_p99 cl_resume
+  cl_del[0]=$(field deliveries_per_s "$(cluster fanout 0 1 1000 2000)")
+  for n in 1 2 3; do cl_del[$n]=$(field deliveries_per_s "$(cluster fanout "$rp" $n 1000 2000)"); done
+  out=$(cluster latency 0 1 2000); cl_p50[0]=$(field p50_us "$out"); cl_p99[0]=$(field p99_us "$out")
+  for n in 1 3; do out=$(cluster latency "$rp" $n 2000); cl_p50[$n]=$(field p50_us "$out"); cl_p99[$n]=$(field p99_us "$out"); done
+  cl_resume[none]=$(field resume_ms "$(cluster resume 0 1000 300)")
+  cl_resume[redis]=$(field resume_ms "$(cluster resume "$rp" 1000 300)")
+  cl_resume[redis-checkpointed]=$(field resume_ms "$(cluster resume "$rp" 1000 1500)")
+  bash tests/redis/server.sh stop "$redis_dir"
+  echo
+  echo "Cluster: one node under the raw load generator (fan-out, ${seconds} s, 100 connections, 32-byte messages)"
+  printf "%-26s | %12s %10s
+" node "rounds/s" "×no Redis"
+  printf "%-26s | %12s %10s
+" "switchboard" "${cl_fan[none]}" "1.00"
+  printf "%-26s | %12s %10s
+" "switchboard + backplane" "${cl_fan[redis]}" "$(ratio "${cl_fan[redis]}" "${cl_fan[none]}")"
+  echo
+  echo "Cluster: nodes and 1000 WebSocket session clients in one process (2 cores in all: nodes, clients, Redis)"
+  printf "%-26s | %14s %10s | %9s %9s
+" nodes "deliveries/s" "×no Redis" "p50 µs" "p99 µs"
+  printf "%-26s | %14s %10s | %9s %9s
+" "1, no Redis" "${cl_del[0]}" "1.00" "${cl_p50[0]}" "${cl_p99[0]}"
+  for n in 1 2 3; do
+    printf "%-26s | %14s %10s | %9s %9s
+" "$n on Redis" "${cl_del[$n]}" "$(ratio "${cl_del[$n]}" "${cl_del[0]}")" "${cl_p50[$n]:--}" "${cl_p99[$n]:--}"
+  done
+  echo
+  echo "Cluster: 1000 sessions' connections cut at once, resumed (time until each is open and has an event published after)"
+  printf "%-40s | %10s
+" case "ms"
+  printf "%-40s | %10s
+" "one node, no Redis (same node)" "${cl_resume[none]}"
+  printf "%-40s | %10s
+" "moved to another node" "${cl_resume[redis]}"
+  printf "%-40s | %10s
+" "moved, each checkpointed just before" "${cl_resume[redis-checkpointed]}"
+fi
+
 [ "$only" != all ] && [ "$only" != poll ] && exit 0
 echo "measuring long-polling and polling ..." >&2
 declare -A rt_rate rt_p50 rt_p99 lp_rate lp_p99

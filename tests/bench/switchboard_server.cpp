@@ -4,7 +4,8 @@
 // lp-fanout: every session joins the topic and what is sent is published to it, but an
 // event of type `leave` takes its session off the topic (the publisher's first event).
 //   bench-switchboard-server PORT echo|fanout|sse|lp-fanout [THREADS]   (default 1)
-// With SB_TLS_CERT and SB_TLS_KEY set (PEM files): TLS only, on PORT.
+// With SB_TLS_CERT and SB_TLS_KEY set (PEM files): TLS only, on PORT. With SB_REDIS set
+// (HOST:PORT): a node of a cluster on that Redis (server_options::backplane).
 // Distributed under the Boost Software License, Version 1.0.
 #include <switchboard/switchboard.hpp>
 
@@ -30,6 +31,12 @@ int main(int argc, char** argv) {
     if (const char* cert = std::getenv("SB_TLS_CERT")) {
         options.tls = {.certificate_chain_file = cert, .private_key_file = std::getenv("SB_TLS_KEY"), .port = options.port};
         options.listen_plain = false;
+    }
+    if (const char* redis = std::getenv("SB_REDIS")) { // HOST:PORT: a node of a cluster (the backplane)
+        const std::string r = redis;
+        options.backplane.host = r.substr(0, r.rfind(':'));
+        options.backplane.port = static_cast<unsigned short>(std::stoi(r.substr(r.rfind(':') + 1)));
+        options.backplane.prefix = "bench:" + std::to_string(options.port) + ":";
     }
     sb::server server{ioc, options};
     server.on_open([&](sb::session s) {
