@@ -187,7 +187,22 @@ public:
     SWITCHBOARD_DECL void broadcast(event e);
 
     /// The number of live sessions (connected or waiting for their client to resume).
+    /// With a backplane it counts the sessions this node holds, including one brought
+    /// here for a request of its client that another node serves.
     SWITCHBOARD_DECL std::size_t session_count() const;
+
+    /// The number of this node's sessions that joined `topic`.
+    SWITCHBOARD_DECL std::size_t subscriber_count(std::string_view topic) const;
+
+    /** The sessions of the whole cluster (server_options::backplane): the sum of what
+        each node serves, as the nodes last told each other (every second, through
+        Redis; a node gone stops counting within three). Without a backplane, or before
+        the first exchange, this node's. Safe from any thread.
+    */
+    SWITCHBOARD_DECL std::size_t cluster_session_count() const;
+
+    /// The sessions of the whole cluster that joined `topic` (as `cluster_session_count`).
+    SWITCHBOARD_DECL std::size_t cluster_subscriber_count(std::string_view topic) const;
 
     /// The publishes this node holds until the backplane's link to Redis takes them
     /// (0 without a backplane).

@@ -572,6 +572,34 @@ TEMPLATE_TEST_CASE("cluster: a session's history starts where its client had eve
     REQUIRE(wait_until([&] { return b.server.session_count() == 1; }));
 }
 
+TEMPLATE_TEST_CASE("cluster: session and subscriber counts of the whole cluster", "[redis]", SWITCHBOARD_TRANSPORTS) {
+    const auto prefix = fresh_prefix();
+    const auto port = shared_redis_port();
+    test_server a(node_options(port, prefix)), b(node_options(port, prefix)), c(node_options(port, prefix));
+    for (auto* n : {&a, &b, &c}) wait_linked(*n);
+    auto on_a = subscribers<TestType>(a, 2);
+    auto on_b = subscribers<TestType>(b, 1);
+    test_client<TestType> loner(c.io.ioc, c.template url<TestType>()); // (no topic)
+    loner.connect();
+    loner.send({.type = "echo", .data = "here"});
+    REQUIRE(wait_until([&] { return loner.events.size() >= 1; }));
+    CHECK(a.server.subscriber_count("news") == 2);
+    CHECK(c.server.subscriber_count("news") == 0);
+    // Within about a second every node knows the cluster's counts.
+    for (auto* n : {&a, &b, &c}) {
+        CHECK(wait_until([&] { return n->server.cluster_session_count() == 4; }, 5s));
+        CHECK(wait_until([&] { return n->server.cluster_subscriber_count("news") == 3; }, 5s));
+        CHECK(n->server.cluster_subscriber_count("other") == 0);
+    }
+    // A session that ends, and a node that goes, stop counting.
+    on_a[0]->close();
+    for (auto* n : {&b, &c}) CHECK(wait_until([&] { return n->server.cluster_subscriber_count("news") == 2; }, 5s));
+    on_b.clear();
+    b.server.stop();
+    CHECK(wait_until([&] { return c.server.cluster_session_count() == 2; }, 8s));
+    CHECK(wait_until([&] { return c.server.cluster_subscriber_count("news") == 1; }, 8s));
+}
+
 TEST_CASE("cluster: a node whose Redis is not there refuses new sessions, holds what it sends and says why", "[redis]") {
     auto o = node_options(1, fresh_prefix()); // nothing listens on port 1
     test_server a(o);

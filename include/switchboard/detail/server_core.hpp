@@ -71,6 +71,11 @@ public:
     unsigned short tls_port() const;
     std::size_t connection_count() const noexcept { return connections_.load(); }
     std::size_t session_count() const;
+    // The sessions of this node in `topic`.
+    std::size_t subscriber_count(std::string_view topic) const;
+    // Across the cluster (with a backplane, as of the last exchange: see cluster_ops::presence).
+    std::size_t cluster_session_count() const;
+    std::size_t cluster_subscriber_count(std::string_view topic) const;
 
     // Serves one accepted socket from its first byte (HTTP, or TLS then HTTP).
     void serve(asio::ip::tcp::socket socket, bool tls);
@@ -252,6 +257,15 @@ private:
     std::mutex ready_mutex_;
     std::deque<std::shared_ptr<server_session>> ready_;
     bool ready_posted_ = false; // a run_ready is queued
+    // (Cluster) what every node served at the last exchange of counts (presence).
+    struct presence_counts {
+        bool known = false;
+        std::size_t sessions = 0;
+        std::unordered_map<std::string, std::size_t> topics;
+    };
+    mutable std::mutex presence_mutex_;
+    presence_counts presence_;
+    std::unique_ptr<asio::steady_timer> presence_timer_;
 };
 
 } // namespace switchboard::detail

@@ -154,6 +154,9 @@ public:
     static constexpr std::chrono::seconds checkpoint_interval{1};
     // Redis lost its data: the session's keys are written again (on the strand).
     void record_again();
+    // Whether this node serves it (a session brought here for a request, and never
+    // attached, is another node's): what presence counts. From any thread.
+    bool served_here() const noexcept { return !brought_ || attached_.load(); }
     // The entries the backplane's reader gave it so far (from any thread).
     sequence_number given() noexcept {
         inbox_lock lock(inbox_busy_);
@@ -204,7 +207,7 @@ private:
     // on; set and read on the backplane's strand).
     bool positioned_ = false;
     bool brought_ = false; // made from the cluster's record (cluster_ops::build), not opened here
-    bool attached_ = false; // a connection was attached here (on the strand)
+    std::atomic<bool> attached_{false}; // a connection was attached here (set on the strand)
     bool moved_ = false;    // it went on on another node (moved_away)
     // Attach entries this node appended for it and has not read back yet.
     std::atomic<int> attaches_pending_{0};

@@ -62,6 +62,13 @@ SWITCHBOARD_DECL void server::publish(std::string_view topic, event e) {
 }
 SWITCHBOARD_DECL void server::broadcast(event e) { core_->broadcast(detail::checked(std::move(e))); }
 SWITCHBOARD_DECL std::size_t server::session_count() const { return core_->session_count(); }
+SWITCHBOARD_DECL std::size_t server::subscriber_count(std::string_view topic) const {
+    return core_->subscriber_count(topic);
+}
+SWITCHBOARD_DECL std::size_t server::cluster_session_count() const { return core_->cluster_session_count(); }
+SWITCHBOARD_DECL std::size_t server::cluster_subscriber_count(std::string_view topic) const {
+    return core_->cluster_subscriber_count(topic);
+}
 SWITCHBOARD_DECL std::size_t server::connection_count() const { return core_->connection_count(); }
 
 SWITCHBOARD_DECL void server::handle(boost::asio::ip::tcp::socket socket,

@@ -155,6 +155,75 @@ struct cluster_ops {
         });
     }
 
+    // Presence: every presence_interval each node writes what it serves (its sessions,
+    // and the sessions of each topic) to <prefix>presence:<node>, a hash replaced at once
+    // (RENAME) that lives three intervals, lists itself in <prefix>nodes, and reads every
+    // node's hash: their sums are the cluster's counts until the next exchange.
+    static constexpr std::chrono::seconds presence_interval{1};
+    static void presence_later(server_core& c) {
+        std::weak_ptr<server_core> weak = c.shared_from_this();
+        c.presence_timer_->expires_after(presence_interval);
+        c.presence_timer_->async_wait([weak](error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self || self->stopped()) return;
+            presence(*self);
+            presence_later(*self);
+        });
+    }
+    static void presence(server_core& c) {
+        auto& bp = *c.backplane_;
+        const auto& node = bp.node();
+        const auto mine = key(c, "presence", node), next = key(c, "presence-next", node);
+        const auto nodes = c.options.backplane.prefix + "nodes";
+        std::vector<std::string> hset{"HSET", next, "sessions", {}};
+        std::size_t sessions = 0;
+        {
+            std::lock_guard lock(c.mutex_);
+            for (const auto& [token, s] : c.sessions_) sessions += s->served_here();
+            for (const auto& [topic, members] : c.topics_) {
+                std::size_t n = 0;
+                for (const auto& s : members) n += s->served_here();
+                if (n != 0) hset.insert(hset.end(), {"t:" + topic, std::to_string(n)});
+            }
+        }
+        hset[3] = std::to_string(sessions);
+        bp.command(std::move(hset), ignore);
+        bp.command({"RENAME", next, mine}, ignore);
+        bp.command({"PEXPIRE", mine, ms(3 * presence_interval)}, ignore);
+        bp.command({"SADD", nodes, node}, ignore);
+        std::weak_ptr<server_core> weak = c.shared_from_this();
+        bp.command({"SMEMBERS", nodes}, [weak, nodes](error_code ec, detail::redis::reply r) {
+            auto self = weak.lock();
+            if (!self || ec || r.type != detail::redis::reply::kind::array) return;
+            struct gather {
+                std::size_t left = 0;
+                server_core::presence_counts sum;
+            };
+            auto g = std::make_shared<gather>();
+            g->left = r.elements.size();
+            g->sum.known = true;
+            for (const auto& member : r.elements) {
+                const auto id = member.str;
+                self->backplane_->command({"HGETALL", key(*self, "presence", id)}, [weak, g, id, nodes](error_code ec2, detail::redis::reply h) {
+                    auto self = weak.lock();
+                    if (!self) return;
+                    if (!ec2 && h.type == detail::redis::reply::kind::array) {
+                        if (h.elements.empty()) self->backplane_->command({"SREM", nodes, id}, ignore); // (a node gone)
+                        for (std::size_t i = 0; i + 1 < h.elements.size(); i += 2) {
+                            const auto& f = h.elements[i].str;
+                            const auto n = parse_u64(h.elements[i + 1].str).value_or(0);
+                            if (f == "sessions") g->sum.sessions += n;
+                            else if (f.size() > 2 && f.compare(0, 2, "t:") == 0) g->sum.topics[f.substr(2)] += n;
+                        }
+                    }
+                    if (--g->left != 0) return;
+                    std::lock_guard lock(self->presence_mutex_);
+                    self->presence_ = std::move(g->sum);
+                });
+            }
+        });
+    }
+
     // Redis lost its data: every session this node serves writes its keys again.
     static void new_epoch(server_core& c) {
         std::vector<std::shared_ptr<server_session>> held;
@@ -395,6 +464,9 @@ SWITCHBOARD_DECL void server_core::start_backplane() {
                 },
         });
     backplane_->start();
+    presence_timer_ = std::make_unique<asio::steady_timer>(asio::make_strand(ioc));
+    cluster_ops::presence(*this);
+    cluster_ops::presence_later(*this);
 #endif
 }
 
@@ -672,6 +744,7 @@ SWITCHBOARD_DECL void server_core::stop() {
 #ifdef SWITCHBOARD_WITH_REDIS
     if (backplane_) backplane_->stop();
 #endif
+    if (presence_timer_) asio::post(presence_timer_->get_executor(), [self = shared_from_this()] { self->presence_timer_->cancel(); });
     wheel_->stop(); // it turns on while connections still linger, then stops
     for (auto* l : {&plain_, &secure_})
         asio::post(l->acceptor.get_executor(), [self = shared_from_this(), l] {
@@ -725,6 +798,37 @@ SWITCHBOARD_DECL void server_core::release() {
 SWITCHBOARD_DECL std::size_t server_core::session_count() const {
     std::lock_guard lock(mutex_);
     return sessions_.size();
+}
+
+SWITCHBOARD_DECL std::size_t server_core::subscriber_count(std::string_view topic) const {
+    std::lock_guard lock(mutex_);
+    auto t = topics_.find(std::string(topic));
+    if (t == topics_.end()) return 0;
+    std::size_t n = 0;
+    for (const auto& s : t->second) n += s->served_here();
+    return n;
+}
+
+SWITCHBOARD_DECL std::size_t server_core::cluster_session_count() const {
+    {
+        std::lock_guard lock(presence_mutex_);
+        if (presence_.known) return presence_.sessions;
+    }
+    std::lock_guard lock(mutex_); // (no backplane, or before the first exchange: this node's)
+    std::size_t n = 0;
+    for (const auto& [token, s] : sessions_) n += s->served_here();
+    return n;
+}
+
+SWITCHBOARD_DECL std::size_t server_core::cluster_subscriber_count(std::string_view topic) const {
+    {
+        std::lock_guard lock(presence_mutex_);
+        if (presence_.known) {
+            auto t = presence_.topics.find(std::string(topic));
+            return t == presence_.topics.end() ? 0 : t->second;
+        }
+    }
+    return subscriber_count(topic);
 }
 
 SWITCHBOARD_DECL std::shared_ptr<server_session> server_core::open_session(bool resumable, address_entry& address,
