@@ -105,6 +105,25 @@ std::map<std::string, std::vector<std::string>> by_publisher(const std::vector<s
     return out;
 }
 
+// A client on `a` through `front`, that has "b:1".."b:10" from `b`, goes to `b` when
+// `leave` takes it off `a`: it gets "b:11".."b:20" and its echo, nothing lost or twice.
+template <class Client>
+void goes_on_at_b(Client& cl, test_server& a, test_server& b, tcp_proxy& front, const std::function<void()>& leave) {
+    front.retarget(b.server.port());
+    leave();
+    for (int i = 11; i <= 20; ++i) b.server.publish("news", {.type = "news", .data = label("b:", i)});
+    const bool moved = wait_until([&] { return cl.events.size() >= 21; }, 20s);
+    if (!moved) UNSCOPED_INFO(describe(cl) << "; sessions a " << a.server.session_count() << " b " << b.server.session_count());
+    REQUIRE(moved);
+    cl.send({.type = "echo", .data = "e:1"});
+    REQUIRE(wait_until([&] { return cl.events.size() >= 22; }));
+    std::this_thread::sleep_for(200ms);
+    const auto got = by_publisher(cl.events.items());
+    CHECK(got.at("b") == numbered(1, 20));
+    CHECK(got.at("e") == numbered(1, 1));
+    CHECK(cl.events.size() == 22);
+}
+
 // A redis-server of the test's own, on a free port, that can be restarted without its
 // data (as a crash of a Redis without persistence does).
 class own_redis {
@@ -275,93 +294,82 @@ TEMPLATE_TEST_CASE("cluster: a client whose node is cut off resumes on another n
     CHECK(b.opened.size() == 0);
 }
 
+// Three nodes of a cluster of their own behind a round-robin front (a load balancer
+// without stickiness): each new connection goes to the next node.
+struct round_robin_cluster {
+    round_robin_cluster()
+        : prefix(fresh_prefix()), a(node_options(shared_redis_port(), prefix)), b(node_options(shared_redis_port(), prefix)),
+          c(node_options(shared_redis_port(), prefix)), front(a.server.port()) {
+        for (auto* n : {&a, &b, &c}) wait_linked(*n);
+        front.round_robin({a.server.port(), b.server.port(), c.server.port()});
+    }
+    // `cl` joins "news" (its echo comes back once the join took effect).
+    template <class Client>
+    void join(Client& cl) {
+        cl.connect();
+        cl.send({.type = "join", .data = "news"});
+        cl.send({.type = "echo", .data = "ready:1"});
+        REQUIRE(wait_until([&] { return cl.events.size() >= 1; }));
+    }
+    // `each` rounds: `cl` sends an echo, `p` and `q` publish; `at(i)` runs first in round i.
+    template <class Client, class At>
+    void rounds(Client& cl, test_server& p, test_server& q, int each, At at) {
+        for (int i = 1; i <= each; ++i) {
+            at(i);
+            cl.send({.type = "echo", .data = label("e:", i)});
+            p.server.publish("news", {.type = "news", .data = label(first, i)});
+            q.server.publish("news", {.type = "news", .data = label(second, i)});
+            std::this_thread::sleep_for(2ms);
+        }
+        const bool all = wait_until([&] { return cl.events.size() >= 3 * static_cast<std::size_t>(each) + 1; }, 30s);
+        if (!all) UNSCOPED_INFO(describe(cl) << "; connections " << front.connections());
+        REQUIRE(all);
+        std::this_thread::sleep_for(200ms);
+        // Every event once, each publisher's in order; each upstream event reached the
+        // application once, on whichever node it landed; the session opened once and
+        // never ended.
+        const auto got = by_publisher(cl.events.items());
+        CHECK(got.at("e") == numbered(1, each));
+        CHECK(got.at(first.substr(0, 1)) == numbered(1, each));
+        CHECK(got.at(second.substr(0, 1)) == numbered(1, each));
+        CHECK(cl.events.size() == 3 * static_cast<std::size_t>(each) + 1);
+        CHECK(cl.gaps.size() == 0);
+        CHECK(a.received.size() + b.received.size() + c.received.size() == 2 + static_cast<std::size_t>(each));
+        CHECK(a.opened.size() + b.opened.size() + c.opened.size() == 1);
+        CHECK(a.closed.size() + b.closed.size() + c.closed.size() == 0);
+    }
+    std::string prefix;
+    test_server a, b, c;
+    tcp_proxy front;
+    std::string first = "p:", second = "q:";
+};
+
 TEMPLATE_TEST_CASE("cluster: every request of a session may land on any node behind a round-robin front", "[redis]",
                    SWITCHBOARD_TRANSPORTS) {
-    const auto prefix = fresh_prefix();
-    const auto port = shared_redis_port();
-    test_server a(node_options(port, prefix)), b(node_options(port, prefix)), c(node_options(port, prefix));
-    for (auto* n : {&a, &b, &c}) wait_linked(*n);
-    tcp_proxy front(a.server.port());
-    front.round_robin({a.server.port(), b.server.port(), c.server.port()});
-    test_client<TestType> cl(a.io.ioc, a.template url<TestType>(front.port()));
-    cl.connect();
-    cl.send({.type = "join", .data = "news"});
-    cl.send({.type = "echo", .data = "ready:1"}); // (back once the join took effect)
-    REQUIRE(wait_until([&] { return cl.events.size() >= 1; }));
-    constexpr int each = 30;
-    for (int i = 1; i <= each; ++i) {
-        if (i % 7 == 0) front.cut(); // every connection of the client comes again, to the next node
-        cl.send({.type = "echo", .data = label("e:", i)});
-        a.server.publish("news", {.type = "news", .data = label("a:", i)});
-        b.server.publish("news", {.type = "news", .data = label("b:", i)});
-        std::this_thread::sleep_for(2ms);
-    }
-    const bool all = wait_until([&] { return cl.events.size() >= 3 * each + 1; }, 30s);
-    if (!all) {
-        std::string errors, states, tail;
-        for (auto ec : cl.errors.items()) errors += ec.message() + "; ";
-        for (auto st : cl.states.items()) states += std::to_string(static_cast<int>(st)) + " ";
-        for (const auto& e : cl.events.items()) tail += e.data + " ";
-        UNSCOPED_INFO("states " << states << " events " << tail);
-        UNSCOPED_INFO("client got " << cl.events.size() << " events, gaps " << cl.gaps.size() << ", errors " << errors
-                                    << "; sessions a " << a.server.session_count() << " b " << b.server.session_count()
-                                    << " c " << c.server.session_count() << "; received a " << a.received.size() << " b "
-                                    << b.received.size() << " c " << c.received.size() << "; connections "
-                                    << front.connections());
-    }
-    REQUIRE(all);
-    std::this_thread::sleep_for(200ms);
-    const auto got = by_publisher(cl.events.items());
-    CHECK(got.at("e") == numbered(1, each));
-    CHECK(got.at("a") == numbered(1, each));
-    CHECK(got.at("b") == numbered(1, each));
-    CHECK(cl.events.size() == 3 * each + 1);
-    CHECK(cl.gaps.size() == 0);
+    round_robin_cluster nodes;
+    test_client<TestType> cl(nodes.a.io.ioc, nodes.a.template url<TestType>(nodes.front.port()));
+    nodes.join(cl);
+    // Every connection of the client comes again every seven rounds, to the next node.
+    nodes.rounds(cl, nodes.a, nodes.b, 30, [&](int i) {
+        if (i % 7 == 0) nodes.front.cut();
+    });
     CHECK(cl.errors.size() == 0);
-    // Each upstream event reached the application once, on whichever node it landed.
-    CHECK(a.received.size() + b.received.size() + c.received.size() == 2 + each);
-    CHECK(a.closed.size() + b.closed.size() + c.closed.size() == 0);
-    CHECK(a.opened.size() + b.opened.size() + c.opened.size() == 1); // (on_open where it opened only)
 }
 
 TEST_CASE("cluster: any_client falls back from WebSocket to SSE mid-stream on a round-robin front, nothing lost or twice",
           "[redis]") {
-    const auto prefix = fresh_prefix();
-    const auto port = shared_redis_port();
-    test_server a(node_options(port, prefix)), b(node_options(port, prefix)), c(node_options(port, prefix));
-    for (auto* n : {&a, &b, &c}) wait_linked(*n);
-    tcp_proxy front(a.server.port());
-    front.round_robin({a.server.port(), b.server.port(), c.server.port()});
-    any_test_client cl(a.io.ioc, "http://127.0.0.1:" + std::to_string(front.port()) + "/live");
-    cl.connect();
+    round_robin_cluster nodes;
+    any_test_client cl(nodes.a.io.ioc, "http://127.0.0.1:" + std::to_string(nodes.front.port()) + "/live");
+    nodes.join(cl);
     REQUIRE(cl.client.current_transport() == sb::transport_kind::websocket);
-    cl.send({.type = "join", .data = "news"});
-    cl.send({.type = "echo", .data = "ready:1"});
-    REQUIRE(wait_until([&] { return cl.events.size() >= 1; }));
-    constexpr int each = 60;
-    for (int i = 1; i <= each; ++i) {
+    nodes.rounds(cl, nodes.a, nodes.c, 60, [&](int i) {
         if (i == 20) { // the network stops passing WebSocket, and drops what is open
-            front.refuse_upgrades(true);
-            front.cut();
+            nodes.front.refuse_upgrades(true);
+            nodes.front.cut();
         }
-        if (i == 40) front.cut(); // and then SSE's stream and POSTs move on to other nodes
-        cl.send({.type = "echo", .data = label("e:", i)});
-        a.server.publish("news", {.type = "news", .data = label("a:", i)});
-        c.server.publish("news", {.type = "news", .data = label("c:", i)});
-        std::this_thread::sleep_for(2ms);
-    }
-    REQUIRE(wait_until([&] { return cl.events.size() >= 3 * each + 1; }, 30s));
-    std::this_thread::sleep_for(200ms);
-    const auto got = by_publisher(cl.events.items());
-    CHECK(got.at("e") == numbered(1, each));
-    CHECK(got.at("a") == numbered(1, each));
-    CHECK(got.at("c") == numbered(1, each));
-    CHECK(cl.events.size() == 3 * each + 1);
-    CHECK(cl.gaps.size() == 0);
+        if (i == 40) nodes.front.cut(); // and then SSE's stream and POSTs move on to other nodes
+    });
     CHECK(cl.client.current_transport() == sb::transport_kind::sse);
-    CHECK(a.received.size() + b.received.size() + c.received.size() == 2 + each);
-    CHECK(a.opened.size() + b.opened.size() + c.opened.size() == 1);
-    CHECK(a.closed.size() + b.closed.size() + c.closed.size() == 0);
 }
 
 TEMPLATE_TEST_CASE("cluster: a node that stops lets its sessions go on on another node (a rolling restart)", "[redis]",
@@ -374,19 +382,7 @@ TEMPLATE_TEST_CASE("cluster: a node that stops lets its sessions go on on anothe
     auto& cl = *c[0];
     for (int i = 1; i <= 10; ++i) b.server.publish("news", {.type = "news", .data = label("b:", i)});
     REQUIRE(wait_until([&] { return cl.events.size() >= 11; }));
-    front.retarget(b.server.port());
-    a.server.stop();
-    for (int i = 11; i <= 20; ++i) b.server.publish("news", {.type = "news", .data = label("b:", i)});
-    const bool moved = wait_until([&] { return cl.events.size() >= 21; }, 20s);
-    if (!moved) UNSCOPED_INFO(describe(cl) << "; sessions a " << a.server.session_count() << " b " << b.server.session_count() << "; connections " << front.connections());
-    REQUIRE(moved);
-    cl.send({.type = "echo", .data = "e:1"});
-    REQUIRE(wait_until([&] { return cl.events.size() >= 22; }));
-    std::this_thread::sleep_for(200ms);
-    const auto got = by_publisher(cl.events.items());
-    CHECK(got.at("b") == numbered(1, 20));
-    CHECK(got.at("e") == numbered(1, 1));
-    CHECK(cl.events.size() == 22);
+    goes_on_at_b(cl, a, b, front, [&] { a.server.stop(); });
     CHECK(cl.gaps.size() == 0);
     CHECK(a.closed.size() == 0); // it did not end
     CHECK(b.server.session_count() == 1);
@@ -489,27 +485,9 @@ TEMPLATE_TEST_CASE("cluster: a node further behind than the stream holds reports
     CHECK(std::is_sorted(got.begin(), got.end(), [](const auto& x, const auto& y) { return std::stoi(x) < std::stoi(y); }));
 }
 
-TEMPLATE_TEST_CASE("cluster: Redis restarted without its data is a new epoch, reported as a gap, and the cluster goes on",
-                   "[redis]", SWITCHBOARD_TRANSPORTS) {
-    own_redis redis;
-    const auto prefix = fresh_prefix();
-    test_server a(node_options(redis.port(), prefix)), b(node_options(redis.port(), prefix));
-    wait_linked(a);
-    wait_linked(b);
-    auto on_b = subscribers<TestType>(b, 1);
-    a.server.publish("news", {.type = "news", .data = "a:1"});
-    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 2; }));
-    redis.restart();
-    REQUIRE(wait_until([&] { return has(b.backplane, sb::error::backplane_gap); }));
-    REQUIRE(wait_until([&] { return on_b[0]->gaps.size() >= 1; }));
-    // Both linked again: what a publishes now reaches b.
-    REQUIRE(wait_until([&] { return count(a.backplane, {}) >= 2 && count(b.backplane, {}) >= 2; }));
-    for (int i = 2; i <= 10; ++i) a.server.publish("news", {.type = "news", .data = label("a:", i)});
-    REQUIRE(wait_until([&] { return on_b[0]->events.size() >= 11; }));
-    CHECK(by_publisher(on_b[0]->events.items()).at("a") == numbered(1, 10));
-}
-
-TEMPLATE_TEST_CASE("cluster: after Redis restarted empty a node writes its sessions again and they can still move",
+// A new epoch: reported as a gap; then every node writes its sessions again, so they
+// can still move.
+TEMPLATE_TEST_CASE("cluster: Redis restarted without its data is a new epoch, reported, and its sessions can still move",
                    "[redis]", SWITCHBOARD_TRANSPORTS) {
     own_redis redis;
     const auto prefix = fresh_prefix();
@@ -520,20 +498,14 @@ TEMPLATE_TEST_CASE("cluster: after Redis restarted empty a node writes its sessi
     auto c = subscribers<TestType>(a, 1, front.port());
     auto& cl = *c[0];
     redis.restart();
+    REQUIRE(wait_until([&] { return has(a.backplane, sb::error::backplane_gap) && has(b.backplane, sb::error::backplane_gap); }));
     REQUIRE(wait_until([&] { return cl.gaps.size() >= 1; })); // (what Redis lost is reported)
+    // Both linked again: what b publishes now reaches the session on a.
     REQUIRE(wait_until([&] { return count(a.backplane, {}) >= 2 && count(b.backplane, {}) >= 2; }));
     for (int i = 1; i <= 10; ++i) b.server.publish("news", {.type = "news", .data = label("b:", i)});
     REQUIRE(wait_until([&] { return cl.events.size() >= 11; }));
     // Its keys are in the new Redis: it resumes on b, its topic kept.
-    front.retarget(b.server.port());
-    front.cut();
-    for (int i = 11; i <= 20; ++i) b.server.publish("news", {.type = "news", .data = label("b:", i)});
-    const bool moved = wait_until([&] { return cl.events.size() >= 21; }, 20s);
-    if (!moved) UNSCOPED_INFO(describe(cl) << "; sessions a " << a.server.session_count() << " b " << b.server.session_count() << "; connections " << front.connections());
-    REQUIRE(moved);
-    cl.send({.type = "echo", .data = "e:1"});
-    REQUIRE(wait_until([&] { return cl.events.size() >= 22; }));
-    CHECK(by_publisher(cl.events.items()).at("b") == numbered(1, 20));
+    goes_on_at_b(cl, a, b, front, [&] { front.cut(); });
     CHECK(cl.errors.size() == 0);
     REQUIRE(wait_until([&] { return b.server.session_count() == 1 && a.server.session_count() == 0; }));
     CHECK(a.opened.size() == 1);

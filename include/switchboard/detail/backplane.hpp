@@ -200,11 +200,15 @@ return 1
 
     // Runs `f(position, number)` on the strand, between two entries read: every entry
     // applied after it comes after `position` (the stream id of the last entry read,
-    // "0-0" for none), whose cluster number is `number` (0: not known).
+    // "0-0" for none), whose cluster number is `number` (none: not known; 0 at "0-0":
+    // the stream's first entry is number 1).
     template <class F>
     void at_position(F f) {
         asio::post(strand_, [self = shared_from_this(), f = std::move(f)]() mutable {
-            f(self->last_id_, self->number_known_ ? self->last_number_ : 0);
+            std::optional<std::uint64_t> number;
+            if (self->last_id_ == "0-0") number = 0;
+            else if (self->number_known_) number = self->last_number_;
+            f(self->last_id_, number);
         });
     }
 

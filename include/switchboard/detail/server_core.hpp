@@ -259,13 +259,14 @@ private:
     bool ready_posted_ = false; // a run_ready is queued
     // (Cluster) what every node served at the last exchange of counts (presence).
     struct presence_counts {
-        bool known = false;
+        std::optional<std::chrono::steady_clock::time_point> at; // when the exchange began
         std::size_t sessions = 0;
         std::unordered_map<std::string, std::size_t> topics;
     };
     mutable std::mutex presence_mutex_;
     presence_counts presence_;
     std::unique_ptr<asio::steady_timer> presence_timer_;
+    bool presence_fresh() const; // (presence_mutex_)
 };
 
 } // namespace switchboard::detail

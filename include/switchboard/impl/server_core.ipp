@@ -129,10 +129,31 @@ struct cluster_ops {
     // again from here (start_after(seq), then the entries after) numbers as this one.
     static void checkpoint(server_core& c, std::shared_ptr<server_session> s, sequence_number seen, sequence_number in,
                            bool force) {
+        // (In a script: a hash another node deleted, the session having ended, is not
+        // made again, except by `force`; `in` only moves up; the keys live a day, as a
+        // session's with a connection.)
+        static constexpr const char* script = R"lua(
+local exists = redis.call('EXISTS', KEYS[1]) == 1
+if not exists and ARGV[1] ~= 'force' then return 0 end
+redis.call('HSET', KEYS[1], 'start', ARGV[2], 'number', ARGV[3], 'seq', ARGV[4], 'topics', ARGV[5])
+if ARGV[1] == 'force' then
+  redis.call('HSET', KEYS[1], 'principal', ARGV[6])
+  if tonumber(ARGV[7]) > tonumber(redis.call('HGET', KEYS[1], 'in') or '0') then
+    redis.call('HSET', KEYS[1], 'in', ARGV[7])
+  end
+  redis.call('SET', KEYS[2], ARGV[8])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[9])
+redis.call('PEXPIRE', KEYS[2], ARGV[9])
+return 1
+)lua";
         std::weak_ptr<server_core> weak = c.shared_from_this();
-        c.backplane_->at_position([weak, s, seen, in, force](const std::string& position, std::uint64_t number) {
+        c.backplane_->at_position([weak, s, seen, in, force](const std::string& position, std::optional<std::uint64_t> number) {
             auto self = weak.lock();
             if (!self) return;
+            // Still this node's (a session removed, having moved away, stopped getting the
+            // entries: its count says nothing of the position), and nothing came since.
+            if (self->find_cluster_session(s->cluster_id()) != s) return;
             const auto given = s->given();
             if (given != seen && !force) return; // more came since: its client has not got it all
             std::string token, topics;
@@ -141,17 +162,11 @@ struct cluster_ops {
                 token = std::string(s->token());
                 topics = encode_topics(s->topics.get());
             }
-            auto& bp = *self->backplane_;
-            const auto session_key = key(*self, "session", s->cluster_id());
-            const auto token_key = key(*self, "token", token);
-            std::vector<std::string> hset{"HSET", session_key, "start", position, "seq", std::to_string(given), "topics", topics};
-            if (force) hset.insert(hset.end(), {"principal", s->principal(), "in", std::to_string(in)});
-            if (number != 0) hset.insert(hset.end(), {"number", std::to_string(number)});
-            else bp.command({"HDEL", session_key, "number"}, ignore); // (not known here: no check)
-            bp.command(std::move(hset), ignore);
-            if (force) bp.command({"SET", token_key, std::string(s->cluster_id())}, ignore);
-            bp.command({"PEXPIRE", session_key, ms(attached_ttl)}, ignore);
-            bp.command({"PEXPIRE", token_key, ms(attached_ttl)}, ignore);
+            self->backplane_->command({"EVAL", script, "2", key(*self, "session", s->cluster_id()), key(*self, "token", token),
+                                       force ? "force" : "move", position, number ? std::to_string(*number) : "-",
+                                       std::to_string(given), topics, s->principal(), std::to_string(in),
+                                       std::string(s->cluster_id()), ms(attached_ttl)},
+                                      ignore);
         });
     }
 
@@ -188,8 +203,8 @@ struct cluster_ops {
         }
         hset[3] = std::to_string(sessions);
         bp.command(std::move(hset), ignore);
+        bp.command({"PEXPIRE", next, ms(3 * presence_interval)}, ignore); // (RENAME keeps it)
         bp.command({"RENAME", next, mine}, ignore);
-        bp.command({"PEXPIRE", mine, ms(3 * presence_interval)}, ignore);
         bp.command({"SADD", nodes, node}, ignore);
         std::weak_ptr<server_core> weak = c.shared_from_this();
         bp.command({"SMEMBERS", nodes}, [weak, nodes](error_code ec, detail::redis::reply r) {
@@ -201,7 +216,7 @@ struct cluster_ops {
             };
             auto g = std::make_shared<gather>();
             g->left = r.elements.size();
-            g->sum.known = true;
+            g->sum.at = std::chrono::steady_clock::now();
             for (const auto& member : r.elements) {
                 const auto id = member.str;
                 self->backplane_->command({"HGETALL", key(*self, "presence", id)}, [weak, g, id, nodes](error_code ec2, detail::redis::reply h) {
@@ -218,7 +233,7 @@ struct cluster_ops {
                     }
                     if (--g->left != 0) return;
                     std::lock_guard lock(self->presence_mutex_);
-                    self->presence_ = std::move(g->sum);
+                    if (!self->presence_.at || *self->presence_.at < *g->sum.at) self->presence_ = std::move(g->sum);
                 });
             }
         });
@@ -248,7 +263,7 @@ struct cluster_ops {
     // A session opened here: its history starts where the stream is now.
     static void opened(server_core& c, const std::shared_ptr<server_session>& s) {
         std::weak_ptr<server_core> weak = c.shared_from_this();
-        c.backplane_->at_position([weak, s](const std::string& position, std::uint64_t number) {
+        c.backplane_->at_position([weak, s](const std::string& position, std::optional<std::uint64_t> number) {
             auto self = weak.lock();
             if (!self) return;
             s->positioned_ = true;
@@ -261,8 +276,8 @@ struct cluster_ops {
             const auto ttl = ms(attached_ttl);
             auto& bp = *self->backplane_;
             const auto session_key = key(*self, "session", s->cluster_id());
-            std::vector<std::string> hset{"HSET", session_key, "start", position, "principal", s->principal()};
-            if (number != 0) hset.insert(hset.end(), {"number", std::to_string(number)}); // (else not known)
+            std::vector<std::string> hset{"HSET", session_key, "start", position, "principal", s->principal(),
+                                          "number", number ? std::to_string(*number) : "-"}; // ("-": not known)
             bp.command(std::move(hset), ignore);
             bp.command({"PEXPIRE", session_key, ttl}, ignore);
             bp.command({"SET", key(*self, "token", token), std::string(s->cluster_id()), "PX", ttl}, recorded(*s));
@@ -282,13 +297,14 @@ struct cluster_ops {
                             if (ec2 || h.is_error()) return done(false);
                             if (h.type != detail::redis::reply::kind::array || h.elements.empty()) return done(true);
                             std::string start = "0-0", principal, topics;
-                            std::uint64_t number = 0, in = 0, seq = 0;
+                            std::optional<std::uint64_t> number;
+                            std::uint64_t in = 0, seq = 0;
                             for (std::size_t i = 0; i + 1 < h.elements.size(); i += 2) {
                                 const auto& f = h.elements[i].str;
                                 const auto& v = h.elements[i + 1].str;
                                 if (f == "start") start = v;
                                 else if (f == "principal") principal = v;
-                                else if (f == "number") number = std::strtoull(v.c_str(), nullptr, 10);
+                                else if (f == "number") number = parse_u64(v); // ("-": not known)
                                 else if (f == "in") in = std::strtoull(v.c_str(), nullptr, 10);
                                 else if (f == "seq") seq = std::strtoull(v.c_str(), nullptr, 10);
                                 else if (f == "topics") topics = v;
@@ -327,14 +343,14 @@ struct cluster_ops {
     // it numbered it (the same rules as apply).
     // A session's place in the stream as its hash has it (where its history starts).
     struct place {
-        std::uint64_t number;   // the cluster number there (0: not known)
+        std::optional<std::uint64_t> number; // the cluster number there (none: not known)
         sequence_number in;     // the last upstream event delivered
         sequence_number seq;    // the session's last event there
         std::set<std::string, std::less<>> topics; // its topics there
     };
     static void build(server_core& c, server_core::cluster_load& l, const std::string& token, const std::string& principal,
                       place at, std::string last_id, std::vector<backplane::parsed>& entries, address_entry& address) {
-        auto number = at.number;
+        auto number = at.number.value_or(0);
         server_session::token_type t{}, id{};
         if (token.size() != t.size() || l.id.size() != id.size()) return;
         std::copy(token.begin(), token.end(), t.begin());
@@ -369,7 +385,7 @@ struct cluster_ops {
             if (p.number != 0) {
                 // The history must start right after where the session began (when that
                 // place's number is known).
-                if (first && number != 0 && p.number != number + 1) return;
+                if (first && at.number && p.number != *at.number + 1) return;
                 missing = !first && p.number > number + 1;
                 number = std::max(number, p.number);
                 first = false;
@@ -809,10 +825,19 @@ SWITCHBOARD_DECL std::size_t server_core::subscriber_count(std::string_view topi
     return n;
 }
 
+SWITCHBOARD_DECL bool server_core::presence_fresh() const {
+#ifdef SWITCHBOARD_WITH_REDIS
+    // (An exchange older than a node's presence lives: Redis unreachable. This node's.)
+    return presence_.at && std::chrono::steady_clock::now() - *presence_.at < 3 * cluster_ops::presence_interval;
+#else
+    return false;
+#endif
+}
+
 SWITCHBOARD_DECL std::size_t server_core::cluster_session_count() const {
     {
         std::lock_guard lock(presence_mutex_);
-        if (presence_.known) return presence_.sessions;
+        if (presence_fresh()) return presence_.sessions;
     }
     std::lock_guard lock(mutex_); // (no backplane, or before the first exchange: this node's)
     std::size_t n = 0;
@@ -823,7 +848,7 @@ SWITCHBOARD_DECL std::size_t server_core::cluster_session_count() const {
 SWITCHBOARD_DECL std::size_t server_core::cluster_subscriber_count(std::string_view topic) const {
     {
         std::lock_guard lock(presence_mutex_);
-        if (presence_.known) {
+        if (presence_fresh()) {
             auto t = presence_.topics.find(std::string(topic));
             return t == presence_.topics.end() ? 0 : t->second;
         }

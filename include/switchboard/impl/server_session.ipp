@@ -159,7 +159,9 @@ SWITCHBOARD_DECL void server_session::acknowledged() {
 }
 
 SWITCHBOARD_DECL void server_session::record_again() {
-    if (!resumable_ || !attached_ || closed_ || !sm_) return;
+    // (Only with its client here: a copy whose client went elsewhere, the attach that
+    // said so lost with Redis's data, would write what is older.)
+    if (!resumable_ || !attached_ || closed_ || !sm_ || !conn_.lock()) return;
     sm_->checkpointed = std::chrono::steady_clock::now();
     core_->cluster_checkpoint(shared_from_this(), sm_->out.last_sent(), sm_->in.last_delivered(), true);
 }
