@@ -194,7 +194,16 @@ return 1
     void command(std::vector<std::string> args, redis::connection::reply_handler h) {
         asio::dispatch(strand_, [self = shared_from_this(), args = std::move(args), h = std::move(h)]() mutable {
             if (!self->linked_ || !self->writer_) return h(error::backplane_unavailable, redis::reply{});
-            self->writer_->command(std::move(args), std::move(h));
+            // (Watched as appends are: one unanswered for options.timeout takes the link down.)
+            ++self->commands_in_flight_;
+            self->writer_->command(std::move(args), [self, h = std::move(h), generation = self->generation_](
+                                                        error_code ec, redis::reply r) mutable {
+                if (generation == self->generation_ && self->commands_in_flight_ > 0) {
+                    --self->commands_in_flight_;
+                    self->last_progress_ = clock::now();
+                }
+                h(ec, std::move(r));
+            });
         });
     }
 
@@ -361,6 +370,7 @@ private:
         connecting_ = false;
         sent_upto_ = 0; // everything pending goes (again) on this connection
         in_flight_ = 0;
+        commands_in_flight_ = 0;
         last_progress_ = clock::now();
         if (handlers_.status) handlers_.status({});
         flush();
@@ -400,7 +410,8 @@ private:
         watchdog_.async_wait([self = shared_from_this()](error_code ec) {
             if (ec || self->stopped_) return;
             const auto now = clock::now();
-            const bool waiting = self->connecting_ || (self->linked_ && (self->in_flight_ > 0 || self->reading_));
+            const bool waiting = self->connecting_ || (self->linked_ && (self->in_flight_ > 0 || self->commands_in_flight_ > 0 ||
+                                                                         self->reading_));
             if (waiting && now - self->last_progress_ > self->options_.timeout) self->down();
             self->watch();
         });
@@ -607,6 +618,7 @@ private:
     std::uint64_t counter_ = 0;     // this node's entries
     std::uint64_t sent_upto_ = 0;   // sent on the current connection
     std::size_t in_flight_ = 0;     // sent on it and not yet answered
+    std::size_t commands_in_flight_ = 0; // command()s sent on it and not yet answered
     std::deque<pending_entry> pending_;
     std::atomic<std::size_t> pending_size_{0};
     std::vector<std::pair<std::string, std::function<void()>>> waiting_reads_; // (when_read)

@@ -245,6 +245,13 @@ private:
         return std::nullopt;
     }
 
+    // Ends the connection with no answer (a client takes it for a lost connection).
+    void drop() {
+        error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream_.socket().close(ignored);
+    }
+
     // The `last` a request acknowledges (the query's, or an SSE Last-Event-ID's), if any.
     static std::optional<std::uint64_t> session_last(const http::request_header<>& req) {
         if (auto last = query_param(split_target(req.target()).second, "last")) return parse_u64(*last);
@@ -271,12 +278,7 @@ private:
                 // Redis could not say where the session is: not "unknown" (a 404 ends it for
                 // its client) but "later". The connection ends unanswered: every client
                 // takes that for a lost connection, and resumes after its backoff.
-                if (!answered) {
-                    error_code ignored;
-                    self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-                    self->stream_.socket().close(ignored);
-                    return;
-                }
+                if (!answered) return self->drop();
                 then();
             });
         };
@@ -578,6 +580,10 @@ private:
         asio::dispatch(s->strand(), [self = shared_from_this(), s, body, keep_alive, keep = std::move(keep), last = post_last_] {
             s->on_post(body, last, self->serial_, [self, keep_alive](server_session::post_answer answer) {
                 asio::dispatch(self->stream_.get_executor(), [self, keep_alive, answer = std::move(answer)] {
+                    // (In a cluster: its events were not recorded, or its session moved
+                    // meanwhile. Unanswered, as a lost connection: every client keeps the
+                    // events and sends them again once it has resumed.)
+                    if (answer.status == http::status::service_unavailable) return self->drop();
                     self->reply(answer.status, answer.body, keep_alive && answer.status == http::status::ok);
                 });
             });

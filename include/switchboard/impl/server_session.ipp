@@ -234,7 +234,7 @@ SWITCHBOARD_DECL void server_session::on_post(std::string_view body, std::option
                                               std::uint64_t serial, std::function<void(post_answer)> respond) {
     namespace http = boost::beast::http;
     // (One that moved to another node meanwhile: its client tries again, and finds it.)
-    if (moved_) return respond({http::status::service_unavailable, "the session moved: try again"});
+    if (moved_) return respond({http::status::service_unavailable, "the session moved"}); // (unanswered: http_front)
     if (closed_ || !resumable_) return respond({http::status::not_found, "unknown or expired session"});
     const auto delivered = sm_->in.last_delivered();
     sequence_number newest = 0; // the newest upstream event the body carries
