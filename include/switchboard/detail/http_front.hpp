@@ -94,6 +94,10 @@ struct resume_hint {
     std::string last;
 };
 
+// SSE's native resume: the request's Last-Event-ID "<token>-<seq>[flag]"
+// (docs/protocol.md), if it has one.
+SWITCHBOARD_DECL std::optional<resume_hint> last_event_id_hint(const boost::beast::http::request_header<>& req);
+
 // Reads `sb`, `token` and `last` from the query, else from `hint`. An unknown or
 // expired token gets a new session: its welcome carries a new token, which tells the
 // client (docs/protocol.md).

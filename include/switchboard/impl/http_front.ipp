@@ -239,9 +239,7 @@ private:
     // The token a request comes with (the query's, or an SSE Last-Event-ID's).
     static std::optional<std::string> session_token(const http::request_header<>& req) {
         if (auto token = query_param(split_target(req.target()).second, "token")) return token;
-        const auto last_event_id = req["Last-Event-ID"];
-        if (const auto dash = last_event_id.find('-'); dash != std::string_view::npos)
-            return std::string(last_event_id.substr(0, dash));
+        if (auto hint = last_event_id_hint(req)) return std::move(hint->token);
         return std::nullopt;
     }
 
@@ -255,9 +253,7 @@ private:
     // The `last` a request acknowledges (the query's, or an SSE Last-Event-ID's), if any.
     static std::optional<std::uint64_t> session_last(const http::request_header<>& req) {
         if (auto last = query_param(split_target(req.target()).second, "last")) return parse_u64(*last);
-        const auto last_event_id = req["Last-Event-ID"];
-        if (const auto dash = last_event_id.find('-'); dash != std::string_view::npos)
-            return parse_u64(last_event_id.substr(dash + 1));
+        if (auto hint = last_event_id_hint(req)) return parse_u64(hint->last);
         return std::nullopt;
     }
 
@@ -695,6 +691,14 @@ SWITCHBOARD_DECL stream_socket unstrand(tcp::socket socket, asio::io_context& io
     if (!ec) rewrapped.assign(protocol, socket.release(ec), ec);
     if (ec) rewrapped.close(ec);
     return rewrapped;
+}
+
+SWITCHBOARD_DECL std::optional<resume_hint> last_event_id_hint(const http::request_header<>& req) {
+    const auto id = req["Last-Event-ID"];
+    const auto dash = id.find('-');
+    if (dash == std::string_view::npos) return std::nullopt;
+    const auto digits = id.substr(dash + 1);
+    return resume_hint{std::string(id.substr(0, dash)), std::string(digits.substr(0, digits.find_first_not_of("0123456789")))};
 }
 
 SWITCHBOARD_DECL session_request open_or_resume(const connection_slot& slot, const http::request<http::string_body>& req,

@@ -49,15 +49,7 @@ SWITCHBOARD_DECL void server_connection::serve(connection_slot slot, tcp::socket
         response += sse_retry(options.sse_retry);
         response += '\n';
     }
-    // The native resume: Last-Event-ID "<token>-<seq>[flag]" (docs/protocol.md).
-    std::optional<resume_hint> hint;
-    const auto last_event_id = req["Last-Event-ID"];
-    if (const auto dash = last_event_id.find('-'); dash != std::string_view::npos) {
-        const auto digits = last_event_id.substr(dash + 1);
-        hint = resume_hint{std::string(last_event_id.substr(0, dash)),
-                           std::string(digits.substr(0, digits.find_first_not_of("0123456789")))};
-    }
-    stream_connection::serve(std::move(slot), std::move(socket), req, std::move(response), {}, hint,
+    stream_connection::serve(std::move(slot), std::move(socket), req, std::move(response), {}, last_event_id_hint(req),
                              [](connection_slot s, stream_socket stream, const session_request& r) {
                                  return std::make_shared<server_connection>(std::move(s), std::move(stream), r.session,
                                                                              r.resumed ? r.client_last : 0);
