@@ -66,24 +66,6 @@ struct two_nodes {
     test_server a, b;
 };
 
-// `n` clients on `node` that joined topic "news" (each has got one event: "ready:1").
-template <class Transport>
-std::vector<std::unique_ptr<test_client<Transport>>> subscribers(test_server& node, int n, unsigned short via = 0) {
-    std::vector<std::unique_ptr<test_client<Transport>>> clients;
-    const auto before = node.received.size();
-    for (int i = 0; i < n; ++i) {
-        clients.push_back(std::make_unique<test_client<Transport>>(node.io.ioc, node.template url<Transport>(via)));
-        clients.back()->connect();
-        clients.back()->send({.type = "join", .data = "news"});
-        // Its echo comes through the stream after the join: once it is back, the join
-        // has taken effect.
-        clients.back()->send({.type = "echo", .data = "ready:1"});
-    }
-    REQUIRE(wait_until([&] { return node.received.size() >= before + 2 * static_cast<std::size_t>(n); }));
-    for (auto& c : clients) REQUIRE(wait_until([&] { return c->events.size() >= 1; }));
-    return clients;
-}
-
 // What a client went through, for a failed wait.
 template <class Client>
 std::string describe(const Client& cl) {
@@ -93,6 +75,44 @@ std::string describe(const Client& cl) {
     out += ", errors ";
     for (auto ec : cl.errors.items()) out += ec.message() + "; ";
     return out;
+}
+// What a node's backplane reported (linked is "ok").
+std::string describe(const recorder<sb::error_code>& r) {
+    std::string out;
+    for (auto ec : r.items()) out += (ec ? ec.message() : std::string("ok")) + "; ";
+    return out;
+}
+
+// Sends `e`; a send that fails says what the client went through.
+template <class Client>
+void send_told(Client& cl, sb::event e) {
+    try {
+        cl.send(std::move(e));
+    } catch (const std::exception& x) {
+        FAIL(x.what() << "; " << describe(cl));
+    }
+}
+
+// `n` clients on `node` that joined topic "news" (each has got one event: "ready:1").
+template <class Transport>
+std::vector<std::unique_ptr<test_client<Transport>>> subscribers(test_server& node, int n, unsigned short via = 0) {
+    std::vector<std::unique_ptr<test_client<Transport>>> clients;
+    const auto before = node.received.size();
+    for (int i = 0; i < n; ++i) {
+        clients.push_back(std::make_unique<test_client<Transport>>(node.io.ioc, node.template url<Transport>(via)));
+        clients.back()->connect();
+        send_told(*clients.back(), {.type = "join", .data = "news"});
+        // Its echo comes through the stream after the join: once it is back, the join
+        // has taken effect.
+        send_told(*clients.back(), {.type = "echo", .data = "ready:1"});
+    }
+    REQUIRE(wait_until([&] { return node.received.size() >= before + 2 * static_cast<std::size_t>(n); }));
+    for (auto& c : clients) {
+        const bool ready = wait_until([&] { return c->events.size() >= 1; });
+        if (!ready) UNSCOPED_INFO(describe(*c) << "; node's backplane " << describe(node.backplane));
+        REQUIRE(ready);
+    }
+    return clients;
 }
 
 // The events of `got` by publisher ("<publisher>:<n>"), in the order received.
@@ -307,9 +327,11 @@ struct round_robin_cluster {
     template <class Client>
     void join(Client& cl) {
         cl.connect();
-        cl.send({.type = "join", .data = "news"});
-        cl.send({.type = "echo", .data = "ready:1"});
-        REQUIRE(wait_until([&] { return cl.events.size() >= 1; }));
+        send_told(cl, {.type = "join", .data = "news"});
+        send_told(cl, {.type = "echo", .data = "ready:1"});
+        const bool ready = wait_until([&] { return cl.events.size() >= 1; });
+        if (!ready) UNSCOPED_INFO(describe(cl));
+        REQUIRE(ready);
     }
     // `each` rounds: `cl` sends an echo, `p` and `q` publish; `at(i)` runs first in round i.
     template <class Client, class At>

@@ -520,10 +520,13 @@ private:
             // socket below says as much, so only its end (a peek of nothing) is seen.
             if (auto* tls = self->io_.tls(); tls && tls->buffered()) return;
             self->watching_ = true;
+            const auto watch = ++self->watches_;
             error_code ignored;
             self->stream_.socket().non_blocking(true, ignored); // the peek below must not wait
-            self->stream_.socket().async_wait(tcp::socket::wait_read, [self, gone = std::move(gone)](error_code ec) {
-                if (!std::exchange(self->watching_, false)) return; // answered meanwhile
+            self->stream_.socket().async_wait(tcp::socket::wait_read, [self, watch, gone = std::move(gone)](error_code ec) {
+                // Answered meanwhile. (The wait cancelled by that answer may complete after
+                // the next request of the connection began a watch of its own: not its end.)
+                if (watch != self->watches_ || !std::exchange(self->watching_, false)) return;
                 if (!ec) {
                     // Readable: the end of the stream, or a request sent early (read after the answer).
                     char c;
@@ -669,6 +672,7 @@ private:
     std::string handed_path_; // the path of the request server::handle gave it
     std::optional<asio::steady_timer> auth_timer_; // the authorization hook's deadline
     bool watching_ = false; // a held request's connection is watched for its end
+    std::uint64_t watches_ = 0; // watches begun (a wait's handler knows whether it is the last one's)
     std::optional<sequence_number> post_last_; // the POST being served asked for events after it
     const std::uint64_t serial_ = slot_.core().next_serial(); // when the connection began
 };
