@@ -378,6 +378,51 @@ TEMPLATE_TEST_CASE("cluster: every request of a session may land on any node beh
     CHECK(cl.errors.size() == 0);
 }
 
+TEMPLATE_TEST_CASE("cluster: sessions that open at once behind a round-robin front each get their echoes and every publish",
+                   "[redis]", SWITCHBOARD_TRANSPORTS) {
+    // Many first requests at once: welcomes held until Redis records each session, a GET
+    // after each on the same connection, POSTs landing on other nodes that bring the
+    // session. (A held GET's end was once mistaken here: its client waited a heartbeat.)
+    round_robin_cluster nodes;
+    constexpr int n = 12;
+    std::vector<std::unique_ptr<test_client<TestType>>> clients;
+    std::vector<std::future<void>> pending;
+    for (int i = 0; i < n; ++i) {
+        clients.push_back(std::make_unique<test_client<TestType>>(nodes.a.io.ioc, nodes.a.template url<TestType>(nodes.front.port())));
+        pending.push_back(clients.back()->client.async_connect(asio::use_future));
+    }
+    for (auto& f : pending) REQUIRE(f.wait_for(20s) == std::future_status::ready);
+    for (auto& f : pending) f.get();
+    pending.clear();
+    for (int i = 0; i < n; ++i) {
+        pending.push_back(clients[i]->client.async_send({.type = "join", .data = "news"}, asio::use_future));
+        pending.push_back(clients[i]->client.async_send({.type = "echo", .data = label("e:", i)}, asio::use_future));
+    }
+    for (auto& f : pending) REQUIRE(f.wait_for(20s) == std::future_status::ready);
+    for (int i = 0; i < 2 * n; ++i) {
+        try {
+            pending[i].get();
+        } catch (const std::exception& x) {
+            FAIL(x.what() << "; " << describe(*clients[i / 2]));
+        }
+    }
+    for (int i = 0; i < n; ++i) {
+        const bool echoed = wait_until([&] { return clients[i]->events.size() >= 1; });
+        if (!echoed) UNSCOPED_INFO(describe(*clients[i]));
+        REQUIRE(echoed);
+        CHECK(clients[i]->events.items()[0].data == label("e:", i));
+    }
+    for (int k = 1; k <= 3; ++k) nodes.c.server.publish("news", {.type = "news", .data = label("c:", k)});
+    for (auto& c : clients) {
+        REQUIRE(wait_until([&] { return c->events.size() >= 4; }));
+        std::this_thread::sleep_for(20ms);
+        CHECK(by_publisher(c->events.items()).at("c") == numbered(1, 3));
+        CHECK(c->events.size() == 4);
+        CHECK(c->errors.size() == 0);
+    }
+    CHECK(nodes.a.opened.size() + nodes.b.opened.size() + nodes.c.opened.size() == n);
+}
+
 TEST_CASE("cluster: any_client falls back from WebSocket to SSE mid-stream on a round-robin front, nothing lost or twice",
           "[redis]") {
     round_robin_cluster nodes;
