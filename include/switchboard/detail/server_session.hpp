@@ -145,6 +145,8 @@ public:
     // Brought from the cluster for a request: unless a connection attaches, it waits
     // session_timeout for one, as a dropped session does.
     void expire_unless_attached();
+    // Stops the wait of expire_unless_attached, if any (its handler, already due, too).
+    void cancel_expiry();
     // In a cluster: Redis holds its keys under its token now (a welcome may go out).
     void recorded(bool ok);
     // The client has acknowledged events (on the strand). In a cluster, when it has
@@ -230,6 +232,7 @@ private:
         replay_window<shared_event> out;
         inbound_sequencer in;
         std::unique_ptr<asio::steady_timer> expiry_timer; // made when first needed
+        std::uint64_t expiries = 0; // waits begun and cancelled (only the last one's may end the session)
         std::unique_ptr<asio::steady_timer> ack_timer;
         std::atomic<sequence_number> sent{0}; // out.last_sent(), for other threads
         // (Cluster) the entries the backplane's reader gave it: in the window and the

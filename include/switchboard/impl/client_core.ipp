@@ -119,7 +119,8 @@ SWITCHBOARD_DECL void client_core::on_connected(std::uint64_t gen, error_code ec
         reconnect_timer_.expires_after(options_.connect_timeout);
         reconnect_timer_.async_wait([w = weak_from_this(), gen](error_code timer_ec) {
             auto self = w.lock();
-            if (!self || timer_ec || gen != self->generation_ || self->state_ == state::open) return;
+            // (Not connected: the connection dropped after this wait fired, before it ran.)
+            if (!self || timer_ec || gen != self->generation_ || !self->connected_ || self->state_ == state::open) return;
             ++self->generation_;
             if (self->carrier_) self->carrier_->abort();
             self->carrier_.reset();

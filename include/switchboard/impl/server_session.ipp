@@ -63,7 +63,7 @@ SWITCHBOARD_DECL void server_session::attach(std::shared_ptr<connection_base> c,
         // What the backplane's reader gave it goes in the window first: the client may
         // acknowledge what it got from another node (http_front waited for the reader).
         drain_inbox();
-        if (sm_->expiry_timer) sm_->expiry_timer->cancel(); // (its client is here)
+        cancel_expiry(); // (its client is here)
         // The other nodes that held it let go (first: an attach of another node read
         // after this one is newer).
         core_->cluster_attached(*this, resumed);
@@ -105,7 +105,7 @@ SWITCHBOARD_DECL void server_session::attach_now(std::shared_ptr<connection_base
         conn_.reset();
         old->close({}, "replaced by a new connection");
     }
-    if (sm_ && sm_->expiry_timer) sm_->expiry_timer->cancel();
+    cancel_expiry();
     conn_ = c;
     kind_.store(c->kind(), std::memory_order_relaxed);
     if (resumable_) {
@@ -181,13 +181,21 @@ SWITCHBOARD_DECL void server_session::detach(connection_base* c, error_code ec) 
     expire_unless_attached();
 }
 
+SWITCHBOARD_DECL void server_session::cancel_expiry() {
+    if (!sm_ || !sm_->expiry_timer) return;
+    ++sm_->expiries;
+    sm_->expiry_timer->cancel();
+}
+
 SWITCHBOARD_DECL void server_session::expire_unless_attached() {
     if (closed_ || conn_.lock() || !sm_) return;
     auto& expiry = sm_->expiry_timer; // a resumable session has session-mode state
     if (!expiry) expiry = std::make_unique<asio::steady_timer>(core_->ioc);
     expiry->expires_after(core_->options.session_timeout);
-    expiry->async_wait(asio::bind_executor(strand_, [self = shared_from_this()](error_code timer_ec) {
-        if (timer_ec || self->conn_.lock()) return;
+    // (Numbered: a wait that fired while a resume was queued on the strand completes
+    // without an error; the connection it attached may have dropped again meanwhile.)
+    expiry->async_wait(asio::bind_executor(strand_, [self = shared_from_this(), n = ++sm_->expiries](error_code timer_ec) {
+        if (timer_ec || n != self->sm_->expiries || self->conn_.lock()) return;
         // Brought from the cluster and never resumed here: its client is elsewhere, or
         // gone; this node lets go without ending it.
         if (self->brought_ && !self->attached_) return self->moved_away();
@@ -368,7 +376,7 @@ SWITCHBOARD_DECL void server_session::moved_away() {
     closed_ = true;
     moved_ = true;
     if (sm_ && sm_->waiting) std::exchange(sm_->waiting, std::nullopt)->c->close({}, "replaced by a new connection");
-    if (sm_ && sm_->expiry_timer) sm_->expiry_timer->cancel();
+    cancel_expiry();
     if (sm_ && sm_->ack_timer) sm_->ack_timer->cancel();
     if (auto c = conn_.lock()) {
         conn_.reset();
@@ -383,7 +391,7 @@ SWITCHBOARD_DECL void server_session::finish(error_code ec) {
     if (resumable_ && core_->clustered()) core_->cluster_finished(*this);
     core_->remove_session(*this);
     if (sm_ && sm_->waiting) std::exchange(sm_->waiting, std::nullopt)->c->close(error::closed, "session closed");
-    if (sm_ && sm_->expiry_timer) sm_->expiry_timer->cancel();
+    cancel_expiry();
     if (sm_ && sm_->ack_timer) sm_->ack_timer->cancel();
     if (auto c = conn_.lock()) {
         conn_.reset();
