@@ -518,6 +518,47 @@ TEMPLATE_TEST_CASE("cluster: publishes beyond backplane.max_pending are dropped 
     CHECK(has(b.backplane, sb::error::backplane_gap));
 }
 
+TEMPLATE_TEST_CASE("cluster: a node cut off from Redis does not end a session whose client went on elsewhere", "[redis]",
+                   SWITCHBOARD_TRANSPORTS) {
+    const auto prefix = fresh_prefix();
+    tcp_proxy to_redis(shared_redis_port()); // node a's link
+    auto oa = node_options(to_redis.port(), prefix);
+    oa.session_timeout = 300ms;
+    test_server a(oa), b(node_options(shared_redis_port(), prefix));
+    wait_linked(a);
+    wait_linked(b);
+    tcp_proxy front(a.server.port());
+    auto c = subscribers<TestType>(a, 1, front.port());
+    auto& cl = *c[0];
+    // a loses Redis, and the client loses a: it goes on on b.
+    to_redis.block(true);
+    to_redis.cut();
+    REQUIRE(wait_until([&] { return has(a.backplane, sb::error::backplane_unavailable); }));
+    front.retarget(b.server.port());
+    front.cut();
+    b.server.publish("news", {.type = "news", .data = "b:1"});
+    REQUIRE(wait_until([&] { return cl.events.size() >= 2; }));
+    // a's copy outlives session_timeout: a cannot know where its client went.
+    std::this_thread::sleep_for(900ms);
+    CHECK(a.closed.size() == 0);
+    // Linked again, a finds the client on b and lets go, without ending the session.
+    to_redis.block(false);
+    REQUIRE(wait_until([&] { return count(a.backplane, {}) >= 2; }));
+    REQUIRE(wait_until([&] { return a.server.session_count() == 0; }));
+    for (int i = 2; i <= 10; ++i) b.server.publish("news", {.type = "news", .data = label("b:", i)});
+    cl.send({.type = "echo", .data = "e:1"});
+    const bool all = wait_until([&] { return cl.events.size() >= 12; });
+    if (!all) UNSCOPED_INFO(describe(cl));
+    REQUIRE(all);
+    std::this_thread::sleep_for(100ms);
+    CHECK(by_publisher(cl.events.items()).at("b") == numbered(1, 10));
+    CHECK(cl.gaps.size() == 0);
+    CHECK(cl.errors.size() == 0);
+    CHECK(a.closed.size() == 0);
+    CHECK(b.closed.size() == 0);
+    CHECK(b.server.session_count() == 1);
+}
+
 TEMPLATE_TEST_CASE("cluster: a node further behind than the stream holds reports the loss", "[redis]",
                    SWITCHBOARD_TRANSPORTS) {
     const auto prefix = fresh_prefix();

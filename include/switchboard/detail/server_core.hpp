@@ -130,6 +130,10 @@ public:
     void cluster_record_token(server_session& s);
     void cluster_detached(server_session& s);
     void cluster_finished(server_session& s);
+    // Its expiry came (no connection here for session_timeout): it ends, unless its
+    // client attached on another node since (the session's `holder` in Redis), where it
+    // goes on; while Redis cannot say, it waits another session_timeout (on its strand).
+    void cluster_expired(const std::shared_ptr<server_session>& s);
     // An upstream event of `s`, delivered once the cluster's record says no node did.
     void cluster_deliver(const std::shared_ptr<server_session>& s, sequence_number seq, event ev);
     // The client of `s` skipped its events up to `last` (a gap frame): the record too.

@@ -142,6 +142,7 @@ if ARGV[1] == 'force' then
     redis.call('HSET', KEYS[1], 'in', ARGV[7])
   end
   redis.call('SET', KEYS[2], ARGV[8])
+  redis.call('HSET', KEYS[1], 'holder', ARGV[10])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[9])
 redis.call('PEXPIRE', KEYS[2], ARGV[9])
@@ -165,7 +166,7 @@ return 1
             self->backplane_->command({"EVAL", script, "2", key(*self, "session", s->cluster_id()), key(*self, "token", token),
                                        force ? "force" : "move", position, number ? std::to_string(*number) : "-",
                                        std::to_string(given), topics, s->principal(), std::to_string(in),
-                                       std::string(s->cluster_id()), ms(attached_ttl)},
+                                       std::string(s->cluster_id()), ms(attached_ttl), self->backplane_->node()},
                                       ignore);
         });
     }
@@ -277,7 +278,8 @@ return 1
             auto& bp = *self->backplane_;
             const auto session_key = key(*self, "session", s->cluster_id());
             std::vector<std::string> hset{"HSET", session_key, "start", position, "principal", s->principal(),
-                                          "number", number ? std::to_string(*number) : "-"}; // ("-": not known)
+                                          "number", number ? std::to_string(*number) : "-", // ("-": not known)
+                                          "holder", bp.node()};
             bp.command(std::move(hset), ignore);
             bp.command({"PEXPIRE", session_key, ttl}, ignore);
             bp.command({"SET", key(*self, "token", token), std::string(s->cluster_id()), "PX", ttl}, recorded(*s));
@@ -518,6 +520,11 @@ SWITCHBOARD_DECL void server_core::cluster_attached(server_session& s, bool resu
     if (resumed) {
         ++s.attaches_pending_; // (attaches of other nodes read before it are older)
         backplane_->append(backplane::kind::attach, {}, s.cluster_id(), {});
+        // Its client is here now: a node it left, whose copy expires, asks before ending it
+        // (cluster_expired). (Not a hash made again: the session may have ended meanwhile.)
+        backplane_->command({"EVAL", "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'holder', ARGV[1]) end",
+                             "1", cluster_ops::key(*this, "session", s.cluster_id()), backplane_->node()},
+                            cluster_ops::ignore);
     }
     cluster_ops::expire(*this, s, cluster_ops::attached_ttl);
 #else
@@ -653,6 +660,29 @@ SWITCHBOARD_DECL void server_core::cluster_finished(server_session& s) {
     backplane_->command(std::move(del), cluster_ops::ignore);
 #else
     (void)s;
+#endif
+}
+
+SWITCHBOARD_DECL void server_core::cluster_expired(const std::shared_ptr<server_session>& s) {
+#ifdef SWITCHBOARD_WITH_REDIS
+    // Not this node's to decide while it cannot ask: its client may be on another node
+    // (it asks again after another session_timeout).
+    if (!backplane_->up()) return s->expire_unless_attached();
+    const auto n = s->sm_->expiries;
+    backplane_->command({"HGET", cluster_ops::key(*this, "session", s->cluster_id()), "holder"},
+                        [s, n, me = backplane_->node()](error_code ec, detail::redis::reply r) {
+                            const bool failed = ec || r.is_error();
+                            const bool elsewhere = !failed && r.type == detail::redis::reply::kind::string && r.str != me;
+                            asio::post(s->strand(), [s, n, failed, elsewhere] {
+                                // (Attached again meanwhile, or ended.)
+                                if (s->closed_ || n != s->sm_->expiries || s->conn_.lock()) return;
+                                if (failed) return s->expire_unless_attached();
+                                if (elsewhere) return s->moved_away(); // it goes on there
+                                s->finish(error::session_expired);
+                            });
+                        });
+#else
+    s->finish(error::session_expired);
 #endif
 }
 

@@ -199,6 +199,7 @@ SWITCHBOARD_DECL void server_session::expire_unless_attached() {
         // Brought from the cluster and never resumed here: its client is elsewhere, or
         // gone; this node lets go without ending it.
         if (self->brought_ && !self->attached_) return self->moved_away();
+        if (self->resumable_ && self->core_->clustered()) return self->core_->cluster_expired(self);
         self->finish(error::session_expired);
     }));
 }
