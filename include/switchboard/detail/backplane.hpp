@@ -93,7 +93,11 @@ public:
     // again (a re-send after a reconnect). Each entry gets the cluster's next number
     // ("g"): a reader that finds one missing knows entries it never read were lost. The
     // node's counter key expires a day after its last append.
-    //   KEYS: stream, the node's counter key, the cluster's number key
+    // An attach also names its node the session's `holder`, in the same step: the hash
+    // follows the stream's order, and an attach re-sent after an outage writes it then
+    // (not a hash made again: the session may have ended).
+    //   KEYS: stream, the node's counter key, the cluster's number key, the session's
+    //         hash for an attach ("" otherwise)
     //   ARGV: node, counter, maxlen, ttl (ms), fields...
     static constexpr const char* append_script = R"lua(
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -104,6 +108,7 @@ local g = redis.call('INCR', KEYS[3])
 local args = {'XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'n', ARGV[1], 'c', ARGV[2], 'g', g}
 for i = 5, #ARGV do args[#args + 1] = ARGV[i] end
 redis.call(unpack(args))
+if KEYS[4] ~= '' and redis.call('EXISTS', KEYS[4]) == 1 then redis.call('HSET', KEYS[4], 'holder', ARGV[1]) end
 return 1
 )lua";
     static constexpr const char* counter_ttl_ms = "86400000";
@@ -161,8 +166,10 @@ return 1
 
     // Appends an entry (from any thread): in the order of the calls.
     void append(kind k, std::string_view topic, std::string_view session, const event& e) {
-        // EVALSHA <sha> 3 <stream> <counter key> <number key> <node> <counter> <maxlen> <ttl> fields...
-        std::vector<std::string> args{"EVALSHA", {}, "3", stream_, counter_key_, number_key_, node_, {},
+        // EVALSHA <sha> 4 <stream> <counter key> <number key> <session key or ""> <node> <counter> <maxlen> <ttl> fields...
+        std::vector<std::string> args{"EVALSHA", {}, "4", stream_, counter_key_, number_key_,
+                                      k == kind::attach ? options_.prefix + "session:" + std::string(session) : std::string(),
+                                      node_, {},
                                       std::to_string(options_.max_stream), counter_ttl_ms,
                                       "k", std::string(1, static_cast<char>(k))};
         if (!topic.empty()) args.insert(args.end(), {"t", std::string(topic)});
@@ -172,7 +179,7 @@ return 1
         asio::post(strand_, [self = shared_from_this(), args = std::move(args)]() mutable {
             if (self->stopped_) return;
             const auto c = ++self->counter_;
-            args[7] = std::to_string(c);
+            args[8] = std::to_string(c);
             std::uint64_t dropped = 0;
             // Full: the oldest goes, and the entry after it tells the readers (a gap).
             if (self->pending_.size() >= self->options_.max_pending) {

@@ -519,12 +519,9 @@ SWITCHBOARD_DECL void server_core::cluster_attached(server_session& s, bool resu
     // (A resume tells every other node that held it to let go.)
     if (resumed) {
         ++s.attaches_pending_; // (attaches of other nodes read before it are older)
+        // (It makes this node the session's `holder` too: a node it left, whose copy
+        // expires, asks before ending it: cluster_expired.)
         backplane_->append(backplane::kind::attach, {}, s.cluster_id(), {});
-        // Its client is here now: a node it left, whose copy expires, asks before ending it
-        // (cluster_expired). (Not a hash made again: the session may have ended meanwhile.)
-        backplane_->command({"EVAL", "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'holder', ARGV[1]) end",
-                             "1", cluster_ops::key(*this, "session", s.cluster_id()), backplane_->node()},
-                            cluster_ops::ignore);
     }
     cluster_ops::expire(*this, s, cluster_ops::attached_ttl);
 #else
